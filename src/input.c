@@ -1,0 +1,277 @@
+/*-------------------------------------------------------------------------
+ *
+ * input.c
+ *		Checks of what a caller hands us, made before anything is sent.
+ *
+ * Each check raises an error with a SQLSTATE of class 22 (data exception)
+ * or 54 (limit exceeded), so that bad input never reaches Fourthline and
+ * never leaves a row behind.  Messages name the problem but never repeat a
+ * mobile number or document bytes.
+ *
+ * src/input.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+
+#include "qes.h"
+
+#define EXCERPT_MAX 160
+
+/*
+ * A document id is ours to choose and goes into a URL path and a form field
+ * name, so it is held to 1 to 64 characters of [A-Za-z0-9._-].
+ */
+void
+qes_check_document_id(const char *document_id)
+{
+	size_t		len = strlen(document_id);
+
+	if (len == 0 || len > QES_MAX_DOCUMENT_ID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("document id must have 1 to %d characters",
+						QES_MAX_DOCUMENT_ID)));
+
+	for (const char *p = document_id; *p; p++)
+	{
+		if (!(isalnum((unsigned char) *p) || *p == '.' || *p == '_' ||
+			  *p == '-'))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid document id \"%s\"",
+							qes_excerpt(document_id, len)),
+					 errdetail("A document id may hold only letters, digits, \".\", \"_\" and \"-\".")));
+	}
+	if (strcmp(document_id, ".") == 0 || strcmp(document_id, "..") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid document id \"%s\"", document_id)));
+}
+
+/*
+ * A value that reaches a header or a JSON string must be valid UTF-8 without
+ * control characters (CR and LF above all) and not too long.
+ */
+void
+qes_check_text(const char *what, const char *value, size_t max)
+{
+	size_t		len = strlen(value);
+
+	if (len == 0 || len > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must have 1 to %zu bytes", what, max)));
+
+	if (!pg_verify_mbstr(PG_UTF8, value, (int) len, true))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("%s is not valid UTF-8", what)));
+
+	for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+	{
+		if (*p < 0x20 || *p == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must not contain control characters", what)));
+	}
+}
+
+/*
+ * A file name travels in the metadata JSON and, encoded, in the part's
+ * Content-Disposition; quotes, slashes and non-ASCII letters are fine there,
+ * control characters are not.
+ */
+void
+qes_check_file_name(const char *file_name)
+{
+	qes_check_text("file name", file_name, QES_MAX_FILE_NAME);
+}
+
+/*
+ * A document to sign must be a PDF of 1 byte to 25 MiB.  "Is a PDF" is
+ * judged by the header that every PDF starts with; whether the rest is a
+ * well-formed PDF is Fourthline's to judge.
+ */
+void
+qes_check_pdf(const char *what, const char *data, size_t len)
+{
+	if (len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is empty", what)));
+	if (len > QES_MAX_DOCUMENT_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s is too large", what),
+				 errdetail("It has %zu bytes; the limit is %d bytes.",
+						   len, QES_MAX_DOCUMENT_SIZE)));
+	if (len < 5 || memcmp(data, "%PDF-", 5) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is not a PDF", what),
+				 errdetail("A PDF starts with \"%%PDF-\".")));
+}
+
+/*
+ * Skip one separator that people type inside phone numbers: white space
+ * (including UTF-8 no-break, narrow no-break and figure spaces), dashes and
+ * hyphens, dots, slashes and brackets.  Returns the number of bytes it
+ * covers, or 0 when p is not at a separator.
+ */
+static int
+separator_length(const unsigned char *p)
+{
+	if (*p == ' ' || *p == '\t' || *p == '-' || *p == '.' || *p == '/' ||
+		*p == '(' || *p == ')' || *p == '[' || *p == ']')
+		return 1;
+	/* U+00A0 no-break space */
+	if (p[0] == 0xc2 && p[1] == 0xa0)
+		return 2;
+	/* U+2007 figure space, U+2010..U+2015 hyphens and dashes */
+	if (p[0] == 0xe2 && p[1] == 0x80 &&
+		(p[2] == 0x87 || (p[2] >= 0x90 && p[2] <= 0x95)))
+		return 3;
+	/* U+202F narrow no-break space */
+	if (p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0xaf)
+		return 3;
+	return 0;
+}
+
+/*
+ * Turn a mobile number as people type it into E.164: "+", a country code
+ * and the subscriber number, 8 to 15 digits in all.  A leading "00" stands
+ * for "+"; a "(0)" after the country code (as in +44 (0)7700 900123) is the
+ * national trunk prefix and is dropped.  A number without an international
+ * prefix is refused: its country cannot be known.
+ *
+ * The messages never repeat the number.
+ */
+char *
+qes_normalize_mobile(const char *input)
+{
+	const unsigned char *p = (const unsigned char *) input;
+	char		digits[32];
+	int			ndigits = 0;
+	bool		international = false;
+
+	while (*p && separator_length(p) > 0)
+		p += separator_length(p);
+
+	if (*p == '+')
+	{
+		international = true;
+		p++;
+	}
+	else if (p[0] == '0' && p[1] == '0')
+	{
+		international = true;
+		p += 2;
+	}
+
+	while (*p)
+	{
+		int			seplen;
+
+		if (strncmp((const char *) p, "(0)", 3) == 0 && ndigits > 0)
+		{
+			p += 3;
+			continue;
+		}
+		if (isdigit(*p))
+		{
+			if (ndigits < (int) sizeof(digits) - 1)
+				digits[ndigits] = (char) *p;
+			ndigits++;
+			p++;
+			continue;
+		}
+		seplen = separator_length(p);
+		if (seplen == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("mobile number contains a character that is not a digit or a separator"),
+					 errhint("Write the number in international form, for example +31 6 1234 5678.")));
+		p += seplen;
+	}
+
+	if (!international)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("mobile number has no country code"),
+				 errhint("Start the number with + or 00 and the country code, for example +31 6 1234 5678.")));
+	if (ndigits < 8 || ndigits > 15)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("mobile number is not a valid E.164 number"),
+				 errdetail("It has %d digits; E.164 allows 8 to 15, country code included.",
+						   ndigits)));
+	if (digits[0] == '0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("mobile number is not a valid E.164 number"),
+				 errdetail("A country code does not start with 0.")));
+
+	digits[ndigits] = '\0';
+	return psprintf("+%s", digits);
+}
+
+/*
+ * Mask an E.164 number for messages and views: the country code's first
+ * digits and the last two digits stay, the rest become asterisks.
+ */
+char *
+qes_mask_mobile(const char *e164)
+{
+	size_t		len = strlen(e164);
+	char	   *masked = pstrdup(e164);
+
+	for (size_t i = 3; i + 2 < len; i++)
+		masked[i] = '*';
+	return masked;
+}
+
+/*
+ * A short, cleaned excerpt of a body for an error detail: printable ASCII
+ * only, white space folded, runs of seven or more digits masked (they could
+ * be a phone number echoed back), cut at EXCERPT_MAX characters.
+ */
+char *
+qes_excerpt(const char *data, size_t len)
+{
+	StringInfoData buf;
+	size_t		i = 0;
+
+	initStringInfo(&buf);
+	while (i < len && buf.len < EXCERPT_MAX)
+	{
+		unsigned char c = (unsigned char) data[i];
+
+		if (isdigit(c))
+		{
+			size_t		run = 0;
+
+			while (i + run < len && isdigit((unsigned char) data[i + run]))
+				run++;
+			if (run >= 7)
+				appendStringInfo(&buf, "<%zu digits>", run);
+			else
+				appendBinaryStringInfo(&buf, data + i, (int) run);
+			i += run;
+			continue;
+		}
+		if (c < 0x20 || c >= 0x7f)
+			c = ' ';
+		if (!(c == ' ' && (buf.len == 0 || buf.data[buf.len - 1] == ' ')))
+			appendStringInfoChar(&buf, (char) c);
+		i++;
+	}
+	while (buf.len > 0 && buf.data[buf.len - 1] == ' ')
+		buf.data[--buf.len] = '\0';
+	if (i < len)
+		appendStringInfoString(&buf, "...");
+	return buf.data;
+}

@@ -1,0 +1,148 @@
+/*-------------------------------------------------------------------------
+ *
+ * settings.c
+ *		The qes.* configuration parameters, and the module's entry point.
+ *
+ * Every call reads these variables afresh, so a changed setting takes effect
+ * on the very next call in the same session.  The settings that decide where
+ * a request goes or which credentials it carries are superuser-only: a role
+ * that could change the base URL could send the client secret to a host of
+ * its choosing.  The client secret is shown as asterisks to everyone but a
+ * superuser, whatever route they read it by (SHOW, current_setting,
+ * pg_settings).
+ *
+ * src/settings.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+
+#include "qes.h"
+
+PG_MODULE_MAGIC;
+
+char	   *qes_base_url = NULL;
+char	   *qes_client_id = NULL;
+char	   *qes_client_secret = NULL;
+char	   *qes_ca_file = NULL;
+char	   *qes_workflow_name = NULL;
+int			qes_connect_timeout = 10000;
+int			qes_request_timeout = 60000;
+bool		qes_allow_http = false;
+
+void		_PG_init(void);
+
+/*
+ * Show the client secret only to superusers; everyone else sees whether
+ * one is set, and nothing of it.
+ */
+static const char *
+show_client_secret(void)
+{
+	if (qes_client_secret == NULL || qes_client_secret[0] == '\0')
+		return "";
+	if (superuser())
+		return qes_client_secret;
+	return "********";
+}
+
+/*
+ * A base URL must name a host over HTTPS (or plain HTTP where a superuser
+ * allowed it, for a local test server) and carry no query, fragment or
+ * user name, so that every request path we append stays a path.
+ */
+static bool
+check_base_url(char **newval, void **extra pg_attribute_unused(),
+			   GucSource source pg_attribute_unused())
+{
+	const char *url = *newval;
+
+	if (url == NULL || url[0] == '\0')
+		return true;
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+	{
+		GUC_check_errdetail("The base URL must start with https://.");
+		return false;
+	}
+	if (strpbrk(url, "?#@ \t\r\n\\") != NULL)
+	{
+		GUC_check_errdetail("The base URL must not contain a query, a fragment, a user name or white space.");
+		return false;
+	}
+	return true;
+}
+
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("qes.base_url",
+							   "Base URL of the Fourthline API.",
+							   "Sandbox: https://api.ext-sandbox.fourthline.com; "
+							   "production: https://api.fourthline.com.",
+							   &qes_base_url,
+							   "https://api.ext-sandbox.fourthline.com",
+							   PGC_SUSET, 0,
+							   check_base_url, NULL, NULL);
+
+	DefineCustomStringVariable("qes.client_id",
+							   "Client id of the Fourthline API key.",
+							   NULL,
+							   &qes_client_id,
+							   "",
+							   PGC_SUSET, 0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("qes.client_secret",
+							   "Client secret of the Fourthline API key.",
+							   "Shown to superusers only.",
+							   &qes_client_secret,
+							   "",
+							   PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
+							   NULL, NULL, show_client_secret);
+
+	DefineCustomStringVariable("qes.ca_file",
+							   "File of CA certificates that verify Fourthline's server certificate.",
+							   "Empty means the system's CA bundle.",
+							   &qes_ca_file,
+							   "",
+							   PGC_SUSET, 0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("qes.workflow_name",
+							   "Workflow name used when qes_create_workflow is given none.",
+							   NULL,
+							   &qes_workflow_name,
+							   "qes",
+							   PGC_USERSET, 0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("qes.connect_timeout",
+							"Time allowed to connect to Fourthline, TLS included.",
+							NULL,
+							&qes_connect_timeout,
+							10000, 1, 600000,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("qes.request_timeout",
+							"Time allowed for one whole call to Fourthline.",
+							NULL,
+							&qes_request_timeout,
+							60000, 1, 3600000,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("qes.allow_http",
+							 "Allow a plain http:// base URL, for a local test server.",
+							 NULL,
+							 &qes_allow_http,
+							 false,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("qes");
+}
