@@ -22,8 +22,8 @@ DATA = sql/qes--0.1.sql
 PGFILEDESC = "qes - Fourthline Qualified Electronic Signatures from SQL"
 
 REGRESS = setup settings input full_flow kyc_required error_recovery \
-	namirial binary_roundtrip token_replay cancel tls webhook
-REGRESS_OPTS = --inputdir=. --outputdir=results
+	namirial binary_roundtrip token_replay cancel tls webhook faults notify
+REGRESS_OPTS = --inputdir=.
 
 # -isystem: warnings are about our code, not PostgreSQL's headers
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) \
@@ -35,3 +35,7 @@ EXTRA_CLEAN = results regression.diffs regression.out
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# the test list, for test/run-tests
+print-regress:
+	@echo $(REGRESS)

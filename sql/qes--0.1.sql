@@ -436,11 +436,15 @@ DECLARE
 	w @extschema@.qes_workflow := @extschema@.qes_lock_workflow(workflow);
 	pdf bytea;
 BEGIN
+	IF document_id IS NULL THEN
+		RAISE EXCEPTION 'document id must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	IF NOT EXISTS (SELECT FROM @extschema@.qes_document AS d
 					WHERE d.workflow = w.id
 					  AND d.document_id = qes_fetch_signed.document_id) THEN
-		RAISE EXCEPTION 'workflow % has no document "%"',
-			workflow, qes_fetch_signed.document_id
+		RAISE EXCEPTION 'the workflow has no document "%"',
+			qes_fetch_signed.document_id
 			USING ERRCODE = 'no_data_found';
 	END IF;
 

@@ -476,6 +476,7 @@ failure_phase(Transfer *t, CURLcode rc)
 {
 	curl_off_t	connected = 0;
 	curl_off_t	secured = 0;
+	curl_off_t	started = 0;
 	curl_off_t	first_byte = 0;
 	curl_off_t	sent = 0;
 
@@ -503,14 +504,23 @@ failure_phase(Transfer *t, CURLcode rc)
 			return "response";
 	}
 
+	/*
+	 * A timeout: the timers say how far the transfer got.  A reused
+	 * connection reports no connect time, but it does report the start of
+	 * the transfer.
+	 */
 	curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connected);
 	curl_easy_getinfo(t->easy, CURLINFO_APPCONNECT_TIME_T, &secured);
+	curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &started);
 	curl_easy_getinfo(t->easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte);
 	curl_easy_getinfo(t->easy, CURLINFO_SIZE_UPLOAD_T, &sent);
-	if (connected == 0)
+	if (started == 0)
+	{
+		if (connected != 0 && secured == 0 &&
+			strncmp(t->req->url, "https:", 6) == 0)
+			return "TLS";
 		return "connect";
-	if (secured == 0 && strncmp(t->req->url, "https:", 6) == 0)
-		return "TLS";
+	}
 	if (first_byte == 0 && (size_t) sent < t->request_size)
 		return "request";
 	return "response";
@@ -653,12 +663,19 @@ qes_http_raise_failure(const QesHttpRequest *req, const QesHttpResponse *resp)
 						   req->operation, req->max_body)));
 
 	if (resp->curl_code == CURLE_OPERATION_TIMEDOUT)
+	{
+		bool		connecting = strcmp(phase, "request") != 0 &&
+			strcmp(phase, "response") != 0 &&
+			qes_connect_timeout < qes_request_timeout;
+
 		ereport(ERROR,
 				(errcode(ERRCODE_QES_TIMEOUT),
 				 errmsg("Fourthline did not answer in time"),
-				 errdetail("Operation: %s. Phase: %s. %s.",
-						   req->operation, phase, resp->error),
-				 errhint("The limits are qes.connect_timeout and qes.request_timeout.")));
+				 errdetail("Operation: %s. Phase: %s. The limit of %d ms set by %s ran out.",
+						   req->operation, phase,
+						   connecting ? qes_connect_timeout : qes_request_timeout,
+						   connecting ? "qes.connect_timeout" : "qes.request_timeout")));
+	}
 
 	if (strcmp(phase, "DNS") == 0 || strcmp(phase, "connect") == 0 ||
 		strcmp(phase, "TLS") == 0)

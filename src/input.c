@@ -236,8 +236,9 @@ qes_mask_mobile(const char *e164)
 
 /*
  * A short, cleaned excerpt of a body for an error detail: printable ASCII
- * only, white space folded, runs of seven or more digits masked (they could
- * be a phone number echoed back), cut at EXCERPT_MAX characters.
+ * only, white space folded, digits that could be a phone number echoed back
+ * masked (seven or more after a "+", or ten or more), cut at EXCERPT_MAX
+ * characters.
  */
 char *
 qes_excerpt(const char *data, size_t len)
@@ -253,10 +254,11 @@ qes_excerpt(const char *data, size_t len)
 		if (isdigit(c))
 		{
 			size_t		run = 0;
+			bool		plus = i > 0 && data[i - 1] == '+';
 
 			while (i + run < len && isdigit((unsigned char) data[i + run]))
 				run++;
-			if (run >= 7)
+			if ((plus && run >= 7) || run >= 10)
 				appendStringInfo(&buf, "<%zu digits>", run);
 			else
 				appendBinaryStringInfo(&buf, data + i, (int) run);
