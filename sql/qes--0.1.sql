@@ -299,12 +299,15 @@ COMMENT ON FUNCTION @extschema@.qes_record_status(bigint, text, integer, jsonb, 
 
 /*
  * The tracking functions: each makes one call through qes_api_* and keeps
- * the tables true.  When the call fails, the error undoes everything.
+ * the tables true.  When the call fails, the error undoes everything.  They
+ * run with the rights of the extension's owner, so that an application role
+ * needs EXECUTE on them and nothing else; their search path is fixed.
  */
 CREATE FUNCTION @extschema@.qes_create_workflow(
 	partner_client_id text, workflow_name text DEFAULT NULL)
 RETURNS @extschema@.qes_workflow
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -332,6 +335,7 @@ CREATE FUNCTION @extschema@.qes_upload_documents(
 	file_names text[] DEFAULT NULL)
 RETURNS TABLE (document_id text, size integer, sha256 bytea)
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -371,6 +375,7 @@ CREATE FUNCTION @extschema@.qes_upload_mobile_number(
 	workflow uuid, mobile_number text)
 RETURNS text
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -391,6 +396,7 @@ COMMENT ON FUNCTION @extschema@.qes_upload_mobile_number(uuid, text) IS
 CREATE FUNCTION @extschema@.qes_create_sdk_session(workflow uuid)
 RETURNS text
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -411,6 +417,7 @@ COMMENT ON FUNCTION @extschema@.qes_create_sdk_session(uuid) IS
 CREATE FUNCTION @extschema@.qes_status(workflow uuid)
 RETURNS TABLE (status text, status_code integer, errors jsonb)
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -430,6 +437,7 @@ COMMENT ON FUNCTION @extschema@.qes_status(uuid) IS
 CREATE FUNCTION @extschema@.qes_fetch_signed(workflow uuid, document_id text)
 RETURNS bytea
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -470,6 +478,7 @@ COMMENT ON FUNCTION @extschema@.qes_fetch_signed(uuid, text) IS
 CREATE FUNCTION @extschema@.qes_fetch_contract(workflow uuid)
 RETURNS bytea
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -499,6 +508,7 @@ COMMENT ON FUNCTION @extschema@.qes_fetch_contract(uuid) IS
 CREATE FUNCTION @extschema@.qes_webhook(signature_id uuid, body jsonb)
 RETURNS text
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE

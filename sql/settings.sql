@@ -31,6 +31,19 @@ SELECT qes_status('00000000-0000-0000-0000-000000000000');
 \echo SQLSTATE :SQLSTATE
 \set ON_ERROR_STOP 1
 RESET ROLE;
+-- with EXECUTE on a tracking function, and nothing else, a role can use it
+GRANT EXECUTE ON FUNCTION qes_status(uuid) TO qes_settings_app;
+SET ROLE qes_settings_app;
+\set ON_ERROR_STOP 0
+SELECT qes_status('00000000-0000-0000-0000-000000000000');
+\echo SQLSTATE :SQLSTATE
+SELECT count(*) FROM qes_workflow;
+\echo SQLSTATE :SQLSTATE
+SELECT qes_api_status('00000000-0000-0000-0000-000000000000');
+\echo SQLSTATE :SQLSTATE
+\set ON_ERROR_STOP 1
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION qes_status(uuid) FROM qes_settings_app;
 -- a member of pg_read_all_settings sees that a secret is set, not what it is
 SET ROLE qes_settings_reader;
 SHOW qes.client_secret;
