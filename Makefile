@@ -15,14 +15,16 @@ OBJS = \
 	src/token.o \
 	src/endpoints.o \
 	src/answers.o \
-	src/functions.o
+	src/functions.o \
+	src/sync.o
 
 EXTENSION = qes
 DATA = sql/qes--0.1.sql
 PGFILEDESC = "qes - Fourthline Qualified Electronic Signatures from SQL"
 
 REGRESS = setup settings input full_flow kyc_required error_recovery \
-	namirial binary_roundtrip token_replay cancel tls webhook faults notify
+	namirial binary_roundtrip token_replay cancel tls webhook faults notify \
+	queue
 REGRESS_OPTS = --inputdir=.
 
 # -isystem: warnings are about our code, not PostgreSQL's headers

@@ -36,9 +36,11 @@ SELECT status FROM qes_status(:'wf');
 \! "$QES_TOP"/test/simctl fault E6 truncate=true
 SELECT status FROM qes_status(:'wf');
 \echo SQLSTATE :SQLSTATE
-\! "$QES_TOP"/test/simctl fault E6 drop=true
+-- (twice: on a kept-alive connection libcurl itself tries a GET once more)
+\! "$QES_TOP"/test/simctl fault E6 drop=true times=2
 SELECT status FROM qes_status(:'wf');
 \echo SQLSTATE :SQLSTATE
+\! "$QES_TOP"/test/simctl clear-faults
 \! "$QES_TOP"/test/simctl fault E6 status=200 'body={"signatureId": "00000000-0000-0000-0000-000000000000", "status": "signed"}'
 SELECT status FROM qes_status(:'wf');
 \echo SQLSTATE :SQLSTATE

@@ -11,8 +11,11 @@
 CREATE TABLE @extschema@.qes_workflow (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	partner_client_id text NOT NULL
-		CHECK (length(partner_client_id) BETWEEN 1 AND 255),
-	workflow_name text NOT NULL,
+		CHECK (length(partner_client_id) BETWEEN 1 AND 255
+			   AND partner_client_id !~ '[[:cntrl:]]'),
+	workflow_name text NOT NULL
+		CHECK (length(workflow_name) BETWEEN 1 AND 255
+			   AND workflow_name !~ '[[:cntrl:]]'),
 	workflow_id uuid UNIQUE,
 	client_id uuid,
 	status text,
@@ -25,13 +28,28 @@ CREATE TABLE @extschema@.qes_workflow (
 	documents_uploaded_at timestamptz,
 	mobile_uploaded_at timestamptz,
 	sdk_session_at timestamptz,
+	sdk_session_wanted boolean NOT NULL DEFAULT false,
+	validation_code text,
 	contract bytea,
 	contract_sha256 bytea,
 	contract_checked_at timestamptz,
 	created_at timestamptz NOT NULL DEFAULT now(),
 	status_changed_at timestamptz,
-	checked_at timestamptz
+	checked_at timestamptz,
+	in_flight text CHECK (in_flight IN ('create', 'documents', 'mobile',
+										'session', 'download')),
+	in_flight_since timestamptz,
+	attempts integer NOT NULL DEFAULT 0,
+	next_attempt_at timestamptz,
+	last_error text,
+	last_error_sqlstate text,
+	last_error_at timestamptz,
+	needs_operator text,
+	read_requested_at timestamptz
 );
+
+CREATE INDEX qes_workflow_open_idx ON @extschema@.qes_workflow (checked_at)
+	WHERE NOT final;
 
 COMMENT ON TABLE @extschema@.qes_workflow IS
 	'One Fourthline QES workflow and what Fourthline said of it last';
@@ -59,6 +77,20 @@ COMMENT ON COLUMN @extschema@.qes_workflow.status_changed_at IS
 	'When the status last changed, as far as we saw';
 COMMENT ON COLUMN @extschema@.qes_workflow.checked_at IS
 	'When the status was last read from Fourthline';
+COMMENT ON COLUMN @extschema@.qes_workflow.sdk_session_wanted IS
+	'Whether qes_sync creates an SDK session once the documents and number are uploaded';
+COMMENT ON COLUMN @extschema@.qes_workflow.validation_code IS
+	'Validation code of the SDK session that qes_sync created; single use, valid two hours';
+COMMENT ON COLUMN @extschema@.qes_workflow.in_flight IS
+	'The call to Fourthline that qes_sync has under way; set (and committed) before the call';
+COMMENT ON COLUMN @extschema@.qes_workflow.attempts IS
+	'Failed attempts of the current step, reset by a success';
+COMMENT ON COLUMN @extschema@.qes_workflow.next_attempt_at IS
+	'Not before this time will qes_sync try this workflow again';
+COMMENT ON COLUMN @extschema@.qes_workflow.needs_operator IS
+	'Why qes_sync stopped working on this workflow; qes_resolve takes it up again';
+COMMENT ON COLUMN @extschema@.qes_workflow.read_requested_at IS
+	'A webhook asked for a status read, which qes_sync makes first';
 
 CREATE TABLE @extschema@.qes_document (
 	workflow bigint NOT NULL
@@ -66,8 +98,8 @@ CREATE TABLE @extschema@.qes_document (
 	document_id text NOT NULL CHECK (document_id ~ '^[A-Za-z0-9._-]{1,64}$'),
 	file_name text NOT NULL,
 	original bytea,
-	original_size integer NOT NULL,
-	original_sha256 bytea NOT NULL,
+	original_size integer,
+	original_sha256 bytea,
 	uploaded_at timestamptz,
 	signed bytea,
 	signed_size integer,
@@ -85,6 +117,77 @@ COMMENT ON COLUMN @extschema@.qes_document.signed_sha256 IS
 	'SHA-256 of the signed bytes; kept when the bytes are removed';
 COMMENT ON COLUMN @extschema@.qes_document.signed_extends_original IS
 	'Whether the signed PDF starts with the uploaded bytes, as an incremental update must';
+
+CREATE FUNCTION @extschema@.qes_check_documents(
+	document_ids text[], contents bytea[], file_names text[] DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'qes_check_documents'
+LANGUAGE C STABLE;
+
+COMMENT ON FUNCTION @extschema@.qes_check_documents(text[], bytea[], text[]) IS
+	'Raise the error that an upload of these documents would raise, without sending anything';
+
+/*
+ * A document row is checked like an upload, and carries the size and
+ * SHA-256 of its bytes, however it was written (by the functions, or by an
+ * application that inserts into the queue directly).
+ */
+CREATE FUNCTION @extschema@.qes_document_bytes_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'INSERT' OR NEW.original IS DISTINCT FROM OLD.original THEN
+		IF NEW.original IS NOT NULL THEN
+			PERFORM @extschema@.qes_check_documents(ARRAY[NEW.document_id],
+													 ARRAY[NEW.original],
+													 ARRAY[NEW.file_name]);
+			NEW.original_size := length(NEW.original);
+			NEW.original_sha256 := sha256(NEW.original);
+		ELSIF TG_OP = 'INSERT' THEN
+			RAISE EXCEPTION 'document "%" has no bytes', NEW.document_id
+				USING ERRCODE = 'null_value_not_allowed';
+		END IF;
+	END IF;
+	IF NEW.signed IS NOT NULL AND
+	   (TG_OP = 'INSERT' OR NEW.signed IS DISTINCT FROM OLD.signed) THEN
+		NEW.signed_size := length(NEW.signed);
+		NEW.signed_sha256 := sha256(NEW.signed);
+		NEW.signed_extends_original :=
+			NEW.original IS NOT NULL
+			AND length(NEW.signed) > length(NEW.original)
+			AND substring(NEW.signed FROM 1 FOR length(NEW.original)) = NEW.original;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.qes_document_bytes_changed() IS
+	'Trigger: check a document''s bytes and record their size and SHA-256';
+
+CREATE TRIGGER qes_document_bytes
+	BEFORE INSERT OR UPDATE OF original, signed ON @extschema@.qes_document
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.qes_document_bytes_changed();
+
+/*
+ * The mobile number is kept in E.164, however it was typed.
+ */
+CREATE FUNCTION @extschema@.qes_workflow_mobile_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NEW.mobile_number IS NOT NULL THEN
+		NEW.mobile_number := @extschema@.qes_normalize_mobile_number(NEW.mobile_number);
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.qes_workflow_mobile_changed() IS
+	'Trigger: store the mobile number in E.164, or refuse it';
 
 CREATE TABLE @extschema@.qes_status_history (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -151,6 +254,10 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.qes_workflow_status_changed() IS
 	'Trigger: write a status change to qes_status_history and NOTIFY qes_status';
+
+CREATE TRIGGER qes_workflow_mobile
+	BEFORE INSERT OR UPDATE OF mobile_number ON @extschema@.qes_workflow
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.qes_workflow_mobile_changed();
 
 CREATE TRIGGER qes_workflow_status_inserted
 	AFTER INSERT ON @extschema@.qes_workflow
@@ -230,6 +337,28 @@ LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION @extschema@.qes_api_contract(uuid) IS
 	'Call Fourthline to download the InfoCert contract; NULL when there is none';
+
+CREATE TYPE @extschema@.qes_status_read AS (
+	workflow_id uuid,
+	status text,
+	status_code integer,
+	errors jsonb,
+	error_sqlstate text,
+	error_message text,
+	error_detail text,
+	retry_after integer
+);
+
+COMMENT ON TYPE @extschema@.qes_status_read IS
+	'One status read of qes_api_status_many: the status, or why there is none';
+
+CREATE FUNCTION @extschema@.qes_api_status_many(workflows uuid[], concurrency integer)
+RETURNS SETOF @extschema@.qes_status_read
+AS 'MODULE_PATHNAME', 'qes_api_status_many'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION @extschema@.qes_api_status_many(uuid[], integer) IS
+	'Read the status of many workflows, concurrency at a time; a failed read gives a row with the error';
 
 CREATE FUNCTION @extschema@.qes_normalize_mobile_number(mobile_number text)
 RETURNS text
@@ -347,10 +476,8 @@ BEGIN
 	-- an upload replaces the earlier set
 	DELETE FROM @extschema@.qes_document AS d WHERE d.workflow = w.id;
 	INSERT INTO @extschema@.qes_document
-		(workflow, document_id, file_name, original, original_size,
-		 original_sha256, uploaded_at)
-	SELECT w.id, u.id, coalesce(u.name, u.id || '.pdf'), u.content,
-		   length(u.content), pg_catalog.sha256(u.content), now()
+		(workflow, document_id, file_name, original, uploaded_at)
+	SELECT w.id, u.id, coalesce(u.name, u.id || '.pdf'), u.content, now()
 	  FROM unnest(document_ids, contents,
 				  coalesce(file_names,
 						   array_fill(NULL::text,
@@ -459,12 +586,6 @@ BEGIN
 	pdf := @extschema@.qes_api_signed_document(workflow, document_id);
 	UPDATE @extschema@.qes_document AS d
 	   SET signed = pdf,
-		   signed_size = length(pdf),
-		   signed_sha256 = pg_catalog.sha256(pdf),
-		   signed_extends_original =
-			   d.original IS NOT NULL
-			   AND length(pdf) > d.original_size
-			   AND substring(pdf FROM 1 FOR d.original_size) = d.original,
 		   signed_at = now()
 	 WHERE d.workflow = w.id
 	   AND d.document_id = qes_fetch_signed.document_id;
@@ -503,9 +624,12 @@ COMMENT ON FUNCTION @extschema@.qes_fetch_contract(uuid) IS
  * The notification is recorded, then the status is read from the API,
  * because a webhook is only a hint (it may repeat, come late or out of
  * order).  A failed read is recorded with the notification and reported as
- * a warning, so that the web endpoint can still answer 2xx.
+ * a warning, so that the web endpoint can still answer 2xx; qes_sync then
+ * reads that workflow first.  With read_now false, the read is left to
+ * qes_sync from the start.
  */
-CREATE FUNCTION @extschema@.qes_webhook(signature_id uuid, body jsonb)
+CREATE FUNCTION @extschema@.qes_webhook(signature_id uuid, body jsonb,
+										read_now boolean DEFAULT true)
 RETURNS text
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -553,6 +677,12 @@ BEGIN
 		RAISE WARNING 'webhook for signature % that is not tracked', signature_id;
 		RETURN NULL;
 	END IF;
+	IF NOT coalesce(read_now, true) THEN
+		UPDATE @extschema@.qes_workflow AS t
+		   SET read_requested_at = now()
+		 WHERE t.id = w.id;
+		RETURN w.status;
+	END IF;
 
 	BEGIN
 		r := @extschema@.qes_api_status(signature_id);
@@ -570,14 +700,736 @@ BEGIN
 		UPDATE @extschema@.qes_webhook AS h
 		   SET read_error = SQLERRM
 		 WHERE h.id = hook;
+		UPDATE @extschema@.qes_workflow AS t
+		   SET read_requested_at = now()
+		 WHERE t.id = w.id;
 		RAISE WARNING 'could not read the status after a webhook: %', SQLERRM;
 		RETURN w.status;
 	END;
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.qes_webhook(uuid, jsonb) IS
-	'Record a webhook notification, then read the status from Fourthline; returns the status';
+COMMENT ON FUNCTION @extschema@.qes_webhook(uuid, jsonb, boolean) IS
+	'Record a webhook notification, then read the status from Fourthline (or leave the read to qes_sync); returns the status';
+
+/*
+ * The queue.  An application asks for a signing by writing rows in its own
+ * transaction (qes_request_signing does it in one call); nothing is sent
+ * before commit, and nothing ever after a rollback.  qes_sync, run by hand
+ * or by pg_cron, does all the talking.
+ */
+CREATE TABLE @extschema@.qes_sync_run (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	started_at timestamptz NOT NULL,
+	finished_at timestamptz,
+	read integer,
+	advanced integer,
+	signed integer,
+	failed integer,
+	"left" integer
+);
+
+COMMENT ON TABLE @extschema@.qes_sync_run IS
+	'One row per run of qes_sync, with its summary; qes_purge removes old ones';
+
+CREATE TABLE @extschema@.qes_sync_error (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	at timestamptz NOT NULL DEFAULT clock_timestamp(),
+	workflow bigint REFERENCES @extschema@.qes_workflow (id) ON DELETE CASCADE,
+	step text NOT NULL,
+	sqlstate text NOT NULL,
+	api_code text,
+	message text NOT NULL,
+	detail text
+);
+
+CREATE INDEX qes_sync_error_at_idx ON @extschema@.qes_sync_error (at);
+
+COMMENT ON TABLE @extschema@.qes_sync_error IS
+	'Every failed step of qes_sync: the SQLSTATE, Fourthline''s error code and the message';
+
+CREATE FUNCTION @extschema@.qes_request_signing(
+	partner_client_id text, document_ids text[], contents bytea[],
+	mobile_number text, file_names text[] DEFAULT NULL,
+	workflow_name text DEFAULT NULL, sdk_session boolean DEFAULT true)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	queued bigint;
+BEGIN
+	IF partner_client_id IS NULL OR mobile_number IS NULL THEN
+		RAISE EXCEPTION 'client reference and mobile number must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM @extschema@.qes_check_documents(document_ids, contents, file_names);
+
+	INSERT INTO @extschema@.qes_workflow
+		(partner_client_id, workflow_name, mobile_number, sdk_session_wanted)
+	VALUES (partner_client_id,
+			coalesce(workflow_name, current_setting('qes.workflow_name')),
+			@extschema@.qes_normalize_mobile_number(mobile_number),
+			coalesce(sdk_session, true))
+	RETURNING id INTO queued;
+
+	INSERT INTO @extschema@.qes_document (workflow, document_id, file_name, original)
+	SELECT queued, u.id, coalesce(u.name, u.id || '.pdf'), u.content
+	  FROM unnest(document_ids, contents,
+				  coalesce(file_names,
+						   array_fill(NULL::text,
+									  ARRAY[cardinality(document_ids)])))
+		   AS u(id, content, name);
+	RETURN queued;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.qes_request_signing(text, text[], bytea[], text, text[], text, boolean) IS
+	'Queue a signing (client reference, documents, mobile number) for qes_sync; sends nothing';
+
+/*
+ * The next call that qes_sync must make for a workflow, or NULL: create it,
+ * upload its documents and mobile number while the status allows, create
+ * the SDK session that was asked for, download what a signed workflow has.
+ */
+CREATE FUNCTION @extschema@.qes_sync_next_step(w @extschema@.qes_workflow)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE
+		WHEN w.workflow_id IS NULL THEN 'create'
+		WHEN w.status IN ('new', 'pending')
+			 AND EXISTS (SELECT FROM @extschema@.qes_document AS d
+						  WHERE d.workflow = w.id AND d.uploaded_at IS NULL)
+			THEN 'documents'
+		WHEN w.status IN ('new', 'pending') AND w.mobile_number IS NOT NULL
+			 AND w.mobile_uploaded_at IS NULL
+			THEN 'mobile'
+		WHEN w.status = 'pending' AND w.sdk_session_wanted
+			 AND w.sdk_session_at IS NULL AND w.mobile_uploaded_at IS NOT NULL
+			 AND w.documents_uploaded_at IS NOT NULL
+			THEN 'session'
+		WHEN w.status = 'signed'
+			 AND (w.contract_checked_at IS NULL
+				  OR EXISTS (SELECT FROM @extschema@.qes_document AS d
+							  WHERE d.workflow = w.id AND d.signed_at IS NULL))
+			THEN 'download'
+	END;
+$$;
+
+COMMENT ON FUNCTION @extschema@.qes_sync_next_step(@extschema@.qes_workflow) IS
+	'The next call qes_sync must make for a workflow, or NULL';
+
+/*
+ * Make one step's call and record its success.  The row's in_flight was
+ * set and committed before, so a crash during the call leaves a trace.
+ */
+CREATE FUNCTION @extschema@.qes_sync_do(id bigint, step text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	w @extschema@.qes_workflow;
+	created record;
+	doc record;
+BEGIN
+	SELECT * INTO STRICT w FROM @extschema@.qes_workflow AS t
+	 WHERE t.id = qes_sync_do.id FOR UPDATE;
+
+	CASE step
+	WHEN 'create' THEN
+		created := @extschema@.qes_api_create_workflow(w.partner_client_id,
+													   w.workflow_name);
+		UPDATE @extschema@.qes_workflow AS t
+		   SET workflow_id = created.workflow_id,
+			   client_id = created.client_id,
+			   status = 'new',
+			   status_source = 'sync',
+			   status_changed_at = now()
+		 WHERE t.id = w.id;
+	WHEN 'documents' THEN
+		PERFORM @extschema@.qes_api_upload_documents(w.workflow_id,
+				array_agg(d.document_id ORDER BY d.document_id),
+				array_agg(d.original ORDER BY d.document_id),
+				array_agg(d.file_name ORDER BY d.document_id))
+		   FROM @extschema@.qes_document AS d
+		  WHERE d.workflow = w.id;
+		UPDATE @extschema@.qes_document AS d
+		   SET uploaded_at = now()
+		 WHERE d.workflow = w.id;
+		UPDATE @extschema@.qes_workflow AS t
+		   SET documents_uploaded_at = now()
+		 WHERE t.id = w.id;
+	WHEN 'mobile' THEN
+		PERFORM @extschema@.qes_api_upload_mobile_number(w.workflow_id,
+														 w.mobile_number);
+		UPDATE @extschema@.qes_workflow AS t
+		   SET mobile_uploaded_at = now()
+		 WHERE t.id = w.id;
+	WHEN 'session' THEN
+		UPDATE @extschema@.qes_workflow AS t
+		   SET validation_code = @extschema@.qes_api_create_sdk_session(w.workflow_id),
+			   sdk_session_at = now()
+		 WHERE t.id = w.id;
+	WHEN 'download' THEN
+		FOR doc IN SELECT q.document_id FROM @extschema@.qes_document AS q
+				  WHERE q.workflow = w.id AND q.signed_at IS NULL
+				  ORDER BY q.document_id
+		LOOP
+			UPDATE @extschema@.qes_document AS q
+			   SET signed = @extschema@.qes_api_signed_document(w.workflow_id,
+																doc.document_id),
+				   signed_at = now()
+			 WHERE q.workflow = w.id AND q.document_id = doc.document_id;
+		END LOOP;
+		IF w.contract_checked_at IS NULL THEN
+			UPDATE @extschema@.qes_workflow AS t
+			   SET contract = @extschema@.qes_api_contract(w.workflow_id),
+				   contract_checked_at = now()
+			 WHERE t.id = w.id;
+			UPDATE @extschema@.qes_workflow AS t
+			   SET contract_sha256 = sha256(t.contract)
+			 WHERE t.id = w.id;
+		END IF;
+	END CASE;
+
+	UPDATE @extschema@.qes_workflow AS t
+	   SET in_flight = NULL, in_flight_since = NULL, attempts = 0,
+		   next_attempt_at = NULL, last_error = NULL,
+		   last_error_sqlstate = NULL
+	 WHERE t.id = w.id;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.qes_sync_do(bigint, text) IS
+	'qes_sync: make one step''s call for a workflow and record its success';
+
+/*
+ * The wait before the next attempt: qes.sync_retry_base doubled for each
+ * failed attempt, at most qes.sync_retry_max, with jitter (a random half of
+ * it taken off), and never shorter than what a Retry-After asked for.
+ */
+CREATE FUNCTION @extschema@.qes_backoff(attempts integer, retry_after integer DEFAULT NULL)
+RETURNS interval
+LANGUAGE sql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT greatest(
+		least(current_setting('qes.sync_retry_base')::interval
+				  * power(2, least(greatest(attempts, 1) - 1, 30)),
+			  current_setting('qes.sync_retry_max')::interval)
+			* (0.5 + random() / 2),
+		make_interval(secs => coalesce(retry_after, 0)));
+$$;
+
+COMMENT ON FUNCTION @extschema@.qes_backoff(integer, integer) IS
+	'qes_sync: the wait before attempt n + 1, exponential with jitter, honouring Retry-After';
+
+/*
+ * Record a failed step.  A failed creation or mobile number upload whose
+ * outcome is unknown (the request may have reached Fourthline: a dropped
+ * connection, a timeout after sending, an answer we could not read) is not
+ * retried, since a repeat could make a second workflow or send a second
+ * SMS: it is left for an operator.  Everything else is retried with
+ * backoff, until qes.sync_max_attempts.
+ */
+CREATE FUNCTION @extschema@.qes_sync_failed(
+	id bigint, step text, sqlstate text, message text, detail text, hint text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	nothing_sent boolean := sqlstate IN ('QF400', 'QF401', 'QF403', 'QF404',
+										 'QF409', 'QF429', 'QF500', '08001')
+		OR left(sqlstate, 2) IN ('22', '23', '42', '54')
+		OR (sqlstate = 'QF408' AND detail ~ 'Phase: (DNS|connect|TLS)\.');
+	unknown boolean := step IN ('create', 'mobile') AND NOT nothing_sent;
+	max_attempts integer := current_setting('qes.sync_max_attempts')::integer;
+BEGIN
+	INSERT INTO @extschema@.qes_sync_error
+		(workflow, step, sqlstate, api_code, message, detail)
+	VALUES (id, step, sqlstate,
+			substring(detail FROM 'Fourthline error code: ([^ ]+)\.'),
+			message, detail);
+
+	UPDATE @extschema@.qes_workflow AS t
+	   SET attempts = t.attempts + 1,
+		   last_error = message,
+		   last_error_sqlstate = sqlstate,
+		   last_error_at = now(),
+		   in_flight = CASE WHEN unknown THEN t.in_flight END,
+		   in_flight_since = CASE WHEN unknown THEN t.in_flight_since END,
+		   needs_operator = CASE
+			   WHEN unknown THEN
+				   format('the outcome of "%s" is unknown (%s: %s); a repeat could duplicate it at Fourthline',
+						  step, sqlstate, message)
+			   WHEN t.attempts + 1 >= max_attempts THEN
+				   format('"%s" failed %s times; the last error: %s: %s',
+						  step, t.attempts + 1, sqlstate, message)
+			   END,
+		   next_attempt_at = now() + @extschema@.qes_backoff(
+			   t.attempts + 1,
+			   substring(hint FROM 'Retry after ([0-9]+) seconds')::integer)
+	 WHERE t.id = qes_sync_failed.id;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.qes_sync_failed(bigint, text, text, text, text, text) IS
+	'qes_sync: record a failed step, with backoff, or for an operator when its outcome is unknown';
+
+/*
+ * After a crash, a call that was under way has an unknown outcome.  Steps
+ * that can be repeated without harm (an upload of documents replaces the
+ * earlier set; a new SDK session revokes the earlier one; a download) are
+ * simply made again.  A mobile number upload is known to have arrived when
+ * the signer got past pending.  Anything else waits for an operator.
+ */
+CREATE FUNCTION @extschema@.qes_sync_reconcile()
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n integer;
+BEGIN
+	UPDATE @extschema@.qes_workflow AS t
+	   SET in_flight = NULL, in_flight_since = NULL
+	 WHERE t.in_flight IN ('documents', 'session', 'download');
+	GET DIAGNOSTICS n = ROW_COUNT;
+
+	UPDATE @extschema@.qes_workflow AS t
+	   SET in_flight = NULL, in_flight_since = NULL,
+		   mobile_uploaded_at = coalesce(t.mobile_uploaded_at, now())
+	 WHERE t.in_flight = 'mobile'
+	   AND t.status IN ('selfie_required', 'user_consent_required',
+						'confirmation_required', 'signed');
+
+	UPDATE @extschema@.qes_workflow AS t
+	   SET needs_operator = CASE t.in_flight
+		   WHEN 'create' THEN
+			   'the sync stopped while creating this workflow; Fourthline may hold a workflow for this client reference that these tables do not know'
+		   ELSE
+			   'the sync stopped while uploading the mobile number; uploading it again may send the signer a second SMS'
+		   END
+	 WHERE t.in_flight IN ('create', 'mobile') AND t.needs_operator IS NULL;
+	RETURN n;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.qes_sync_reconcile() IS
+	'qes_sync: settle the calls that a crashed run left under way';
+
+/*
+ * An operator's answer to a workflow that qes_sync left for one:
+ * 'retry' makes the step again (accepting a possible duplicate), 'done'
+ * says it happened (for a creation, give the workflow id found at
+ * Fourthline).
+ */
+CREATE FUNCTION @extschema@.qes_resolve(id bigint, outcome text, workflow_id uuid DEFAULT NULL)
+RETURNS @extschema@.qes_workflow
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	w @extschema@.qes_workflow;
+BEGIN
+	SELECT * INTO w FROM @extschema@.qes_workflow AS t
+	 WHERE t.id = qes_resolve.id FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no queued workflow %', id USING ERRCODE = 'no_data_found';
+	END IF;
+	IF outcome IS NULL OR outcome NOT IN ('retry', 'done') THEN
+		RAISE EXCEPTION 'outcome must be ''retry'' or ''done'''
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF outcome = 'done' AND w.in_flight = 'create' AND qes_resolve.workflow_id IS NULL THEN
+		RAISE EXCEPTION 'a creation is done only with the workflow id found at Fourthline'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+
+	UPDATE @extschema@.qes_workflow AS t
+	   SET workflow_id = CASE WHEN outcome = 'done' AND w.in_flight = 'create'
+							  THEN qes_resolve.workflow_id ELSE t.workflow_id END,
+		   mobile_uploaded_at = CASE WHEN outcome = 'done' AND w.in_flight = 'mobile'
+									 THEN now() ELSE t.mobile_uploaded_at END,
+		   needs_operator = NULL, in_flight = NULL, in_flight_since = NULL,
+		   attempts = 0, next_attempt_at = NULL
+	 WHERE t.id = w.id
+	RETURNING * INTO w;
+	RETURN w;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.qes_resolve(bigint, text, uuid) IS
+	'Take up a workflow that qes_sync left for an operator: retry its step, or record it as done';
+
+/*
+ * Store a status that qes_sync read; returns whether it changed.
+ */
+CREATE FUNCTION @extschema@.qes_sync_record_read(
+	workflow uuid, status text, status_code integer, errors jsonb)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	before text;
+	before_code integer;
+BEGIN
+	SELECT t.status, t.status_code INTO before, before_code
+	  FROM @extschema@.qes_workflow AS t
+	 WHERE t.workflow_id = qes_sync_record_read.workflow FOR UPDATE;
+	UPDATE @extschema@.qes_workflow AS t
+	   SET status = qes_sync_record_read.status,
+		   status_code = qes_sync_record_read.status_code,
+		   errors = qes_sync_record_read.errors,
+		   status_source = 'sync',
+		   checked_at = clock_timestamp(),
+		   status_changed_at = CASE WHEN t.status IS DISTINCT FROM qes_sync_record_read.status
+									THEN now() ELSE t.status_changed_at END,
+		   read_requested_at = NULL,
+		   attempts = CASE WHEN t.in_flight IS NULL THEN 0 ELSE t.attempts END,
+		   next_attempt_at = CASE WHEN t.in_flight IS NULL THEN NULL ELSE t.next_attempt_at END
+	 WHERE t.workflow_id = qes_sync_record_read.workflow;
+	RETURN before IS DISTINCT FROM status OR before_code IS DISTINCT FROM status_code;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.qes_sync_record_read(uuid, text, integer, jsonb) IS
+	'qes_sync: store a status it read';
+
+/*
+ * qes_sync: move every workflow that needs work one or more steps on.
+ *
+ * 1. Settle what a crashed run left under way.
+ * 2. Make the calls that change something at Fourthline, one workflow at a
+ *	  time: create, upload the documents and the number, create the SDK
+ *	  session; each call is marked in_flight and committed first, and its
+ *	  outcome committed after.
+ * 3. Read the status of every workflow that is not final, webhooks' first,
+ *	  many at once (qes_api_status_many, qes.sync_concurrency at a time).
+ * 4. Step 2 again, which now also downloads what became signed.
+ *
+ * A run takes at most batch_size workflows in each step and stops starting
+ * new work after time_budget.  One run at a time: a second one returns at
+ * once.  Not SECURITY DEFINER and without SET, since it commits.
+ */
+CREATE PROCEDURE @extschema@.qes_sync(
+	batch_size integer DEFAULT 1000,
+	time_budget interval DEFAULT '50 seconds',
+	INOUT read integer DEFAULT NULL,
+	INOUT advanced integer DEFAULT NULL,
+	INOUT signed integer DEFAULT NULL,
+	INOUT failed integer DEFAULT NULL,
+	INOUT "left" integer DEFAULT NULL)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	lock_key constant bigint := 7301945238804121;	-- "qes_sync"
+	started timestamptz := pg_catalog.clock_timestamp();
+	deadline timestamptz := pg_catalog.clock_timestamp() + time_budget;
+	concurrency integer := pg_catalog.current_setting('qes.sync_concurrency')::integer;
+	run bigint;
+	pass integer;
+	w record;
+	r record;
+	step text;
+	ok boolean;
+	ids uuid[];
+	results @extschema@.qes_status_read[];
+	err_state text;
+	err_message text;
+	err_detail text;
+	err_hint text;
+BEGIN
+	read := 0;
+	advanced := 0;
+	signed := 0;
+	failed := 0;
+	"left" := 0;
+
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_locks AS l
+					WHERE l.locktype = 'advisory' AND l.pid = pg_catalog.pg_backend_pid()
+					  AND l.classid = (lock_key >> 32)::oid
+					  AND l.objid = (lock_key & 4294967295)::oid)
+	   AND NOT pg_catalog.pg_try_advisory_lock(lock_key) THEN
+		RAISE NOTICE 'qes_sync is already running in another session';
+		RETURN;
+	END IF;
+
+	INSERT INTO @extschema@.qes_sync_run (started_at) VALUES (started)
+	RETURNING id INTO run;
+	PERFORM @extschema@.qes_sync_reconcile();
+	COMMIT;
+
+	FOR pass IN 1..2 LOOP
+		-- the calls that change something at Fourthline
+		FOR w IN
+			SELECT t.id FROM @extschema@.qes_workflow AS t
+			 WHERE t.needs_operator IS NULL AND t.in_flight IS NULL
+			   AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= pg_catalog.now())
+			   AND @extschema@.qes_sync_next_step(t) IS NOT NULL
+			 ORDER BY t.next_attempt_at NULLS FIRST, t.id
+			 LIMIT batch_size
+		LOOP
+			EXIT WHEN pg_catalog.clock_timestamp() >= deadline;
+			LOOP
+				SELECT @extschema@.qes_sync_next_step(t) INTO step
+				  FROM @extschema@.qes_workflow AS t
+				 WHERE t.id = w.id AND t.needs_operator IS NULL;
+				EXIT WHEN step IS NULL;
+
+				UPDATE @extschema@.qes_workflow AS t
+				   SET in_flight = step, in_flight_since = pg_catalog.clock_timestamp()
+				 WHERE t.id = w.id;
+				COMMIT;
+
+				BEGIN
+					PERFORM @extschema@.qes_sync_do(w.id, step);
+					advanced := advanced + 1;
+					IF step = 'download' THEN
+						signed := signed + 1;
+					END IF;
+					ok := true;
+				EXCEPTION WHEN OTHERS THEN
+					GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE,
+						err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
+						err_hint = PG_EXCEPTION_HINT;
+					PERFORM @extschema@.qes_sync_failed(w.id, step, err_state,
+														err_message, err_detail, err_hint);
+					failed := failed + 1;
+					ok := false;
+				END;
+				COMMIT;
+				EXIT WHEN NOT ok;
+			END LOOP;
+		END LOOP;
+
+		EXIT WHEN pass = 2;
+
+		-- the status of every workflow that is not final, many at once
+		LOOP
+			EXIT WHEN pg_catalog.clock_timestamp() >= deadline OR read >= batch_size;
+			SELECT pg_catalog.array_agg(q.workflow_id) INTO ids
+			  FROM (SELECT t.workflow_id FROM @extschema@.qes_workflow AS t
+					 WHERE t.workflow_id IS NOT NULL AND NOT t.final
+					   AND t.needs_operator IS NULL AND t.in_flight IS NULL
+					   AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= pg_catalog.now())
+					   AND (t.checked_at IS NULL OR t.checked_at < started)
+					   AND (t.last_error_at IS NULL OR t.last_error_at < started)
+					 ORDER BY t.read_requested_at NULLS LAST, t.checked_at NULLS FIRST
+					 LIMIT LEAST(concurrency * 8, batch_size - read)) AS q;
+			EXIT WHEN ids IS NULL;
+
+			BEGIN
+				SELECT pg_catalog.array_agg(s::@extschema@.qes_status_read) INTO results
+				  FROM @extschema@.qes_api_status_many(ids, concurrency) AS s;
+			EXCEPTION WHEN OTHERS THEN
+				-- the batch as a whole failed (no access token, say)
+				GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE,
+					err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL;
+				SELECT pg_catalog.array_agg(ROW(i, NULL, NULL, NULL, err_state, err_message,
+									  err_detail, NULL)::@extschema@.qes_status_read)
+				  INTO results FROM pg_catalog.unnest(ids) AS i;
+			END;
+
+			FOR r IN SELECT * FROM pg_catalog.unnest(results) LOOP
+				read := read + 1;
+				IF r.status IS NOT NULL THEN
+					IF @extschema@.qes_sync_record_read(r.workflow_id, r.status,
+														r.status_code, r.errors) THEN
+						advanced := advanced + 1;
+					END IF;
+				ELSE
+					PERFORM @extschema@.qes_sync_failed(
+						(SELECT t.id FROM @extschema@.qes_workflow AS t
+						  WHERE t.workflow_id = r.workflow_id),
+						'read', r.error_sqlstate, r.error_message, r.error_detail,
+						CASE WHEN r.retry_after IS NOT NULL
+							 THEN pg_catalog.format('Retry after %s seconds.', r.retry_after) END);
+					failed := failed + 1;
+				END IF;
+			END LOOP;
+			COMMIT;
+		END LOOP;
+	END LOOP;
+
+	SELECT pg_catalog.count(*) INTO "left"
+	  FROM @extschema@.qes_workflow AS t
+	 WHERE t.needs_operator IS NULL AND t.in_flight IS NULL
+	   AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= pg_catalog.now())
+	   AND (@extschema@.qes_sync_next_step(t) IS NOT NULL
+			OR (t.workflow_id IS NOT NULL AND NOT t.final
+				AND (t.checked_at IS NULL OR t.checked_at < started)
+				AND (t.last_error_at IS NULL OR t.last_error_at < started)));
+	UPDATE @extschema@.qes_sync_run AS s
+	   SET finished_at = pg_catalog.clock_timestamp(), read = qes_sync.read,
+		   advanced = qes_sync.advanced, signed = qes_sync.signed,
+		   failed = qes_sync.failed, "left" = qes_sync."left"
+	 WHERE s.id = run;
+	COMMIT;
+	PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+END
+$$;
+
+COMMENT ON PROCEDURE @extschema@.qes_sync(integer, interval, integer, integer, integer, integer, integer) IS
+	'Move every workflow that needs work on: create, upload, read the status, download; commits after each step';
+
+/*
+ * Views for analysts and operators.
+ */
+CREATE VIEW @extschema@.qes_workflows_by_status AS
+SELECT coalesce(w.status, 'queued') AS status,
+	   count(*) AS workflows,
+	   count(*) FILTER (WHERE w.needs_operator IS NOT NULL) AS need_operator,
+	   min(coalesce(w.status_changed_at, w.created_at)) AS oldest_since
+  FROM @extschema@.qes_workflow AS w
+ GROUP BY 1
+ ORDER BY 2 DESC, 1;
+
+COMMENT ON VIEW @extschema@.qes_workflows_by_status IS
+	'How many workflows are in each status (queued: not yet created at Fourthline)';
+
+CREATE VIEW @extschema@.qes_signing_times AS
+SELECT s.signed_at::date AS day,
+	   count(*) AS signed,
+	   percentile_cont(0.5) WITHIN GROUP (ORDER BY s.signed_at - w.created_at) AS median,
+	   percentile_cont(0.9) WITHIN GROUP (ORDER BY s.signed_at - w.created_at) AS p90
+  FROM @extschema@.qes_workflow AS w
+  JOIN LATERAL (SELECT min(h.changed_at) AS signed_at
+				  FROM @extschema@.qes_status_history AS h
+				 WHERE h.workflow = w.id AND h.status = 'signed') AS s
+	ON s.signed_at IS NOT NULL
+ GROUP BY 1
+ ORDER BY 1 DESC;
+
+COMMENT ON VIEW @extschema@.qes_signing_times IS
+	'Per day of signing: workflows signed, and the median and 90th percentile of the time from creation to signed';
+
+CREATE VIEW @extschema@.qes_stuck AS
+SELECT w.id, w.workflow_id, w.partner_client_id,
+	   coalesce(w.status, 'queued') AS status,
+	   now() - coalesce(w.status_changed_at, w.created_at) AS stuck_for,
+	   w.last_error, w.needs_operator
+  FROM @extschema@.qes_workflow AS w
+ WHERE NOT w.final
+   AND coalesce(w.status_changed_at, w.created_at)
+	   < now() - coalesce(current_setting('qes.stuck_after', true), '1d')::interval
+ ORDER BY 5 DESC;
+
+COMMENT ON VIEW @extschema@.qes_stuck IS
+	'Workflows that are not final and have been in one status longer than qes.stuck_after';
+
+CREATE VIEW @extschema@.qes_failures AS
+SELECT 'status code' AS kind, coalesce(h.status_code::text, 'none') AS code,
+	   count(*) AS failures, max(h.changed_at) AS last_seen
+  FROM @extschema@.qes_status_history AS h
+ WHERE h.status = 'error'
+ GROUP BY 2
+UNION ALL
+SELECT 'API error', e.sqlstate || coalesce(' ' || e.api_code, ''),
+	   count(*), max(e.at)
+  FROM @extschema@.qes_sync_error AS e
+ GROUP BY 2
+ ORDER BY 3 DESC, 1, 2;
+
+COMMENT ON VIEW @extschema@.qes_failures IS
+	'Failures by Fourthline status code (status error) and by API error (SQLSTATE and Fourthline''s error code) of qes_sync';
+
+CREATE VIEW @extschema@.qes_queue AS
+SELECT w.id, w.partner_client_id, w.workflow_id,
+	   coalesce(w.status, 'queued') AS status,
+	   CASE WHEN w.needs_operator IS NOT NULL THEN 'needs operator'
+			WHEN w.in_flight IS NOT NULL THEN 'in flight'
+			WHEN w.next_attempt_at > now() THEN 'retrying'
+			ELSE 'due' END AS state,
+	   coalesce(w.in_flight, @extschema@.qes_sync_next_step(w), 'read') AS next_step,
+	   w.attempts, w.next_attempt_at, w.last_error_sqlstate, w.last_error,
+	   w.needs_operator
+  FROM @extschema@.qes_workflow AS w
+ WHERE NOT w.final OR w.needs_operator IS NOT NULL OR w.in_flight IS NOT NULL
+	OR @extschema@.qes_sync_next_step(w) IS NOT NULL
+ ORDER BY 5, 1;
+
+COMMENT ON VIEW @extschema@.qes_queue IS
+	'Every workflow qes_sync still has work for: due, retrying, in flight or needing an operator';
+
+/*
+ * Retention: documents and mobile numbers of finished workflows go after
+ * qes.retention_days (their sizes, SHA-256 and the history stay); finished
+ * workflows with their history, and the sync's logs, go after
+ * qes.history_days.  Fit for pg_cron.
+ */
+CREATE FUNCTION @extschema@.qes_purge(
+	retention_days integer DEFAULT NULL, history_days integer DEFAULT NULL)
+RETURNS TABLE (documents_cleared bigint, workflows_removed bigint,
+			   log_rows_removed bigint)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	keep integer := coalesce(retention_days,
+							 current_setting('qes.retention_days')::integer);
+	hist integer := coalesce(history_days,
+							 current_setting('qes.history_days')::integer);
+	n bigint;
+BEGIN
+	documents_cleared := 0;
+	workflows_removed := 0;
+	log_rows_removed := 0;
+	IF keep < 0 OR hist < 0 THEN
+		RAISE EXCEPTION 'retention days must not be negative'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	IF keep > 0 THEN
+		UPDATE @extschema@.qes_document AS d
+		   SET original = NULL, signed = NULL
+		  FROM @extschema@.qes_workflow AS w
+		 WHERE w.id = d.workflow AND w.final
+		   AND coalesce(w.status_changed_at, w.created_at) < now() - make_interval(days => keep)
+		   AND (d.original IS NOT NULL OR d.signed IS NOT NULL);
+		GET DIAGNOSTICS documents_cleared = ROW_COUNT;
+		UPDATE @extschema@.qes_workflow AS w
+		   SET mobile_number = NULL, contract = NULL, validation_code = NULL
+		 WHERE w.final
+		   AND coalesce(w.status_changed_at, w.created_at) < now() - make_interval(days => keep)
+		   AND (w.mobile_number IS NOT NULL OR w.contract IS NOT NULL
+				OR w.validation_code IS NOT NULL);
+	END IF;
+
+	IF hist > 0 THEN
+		DELETE FROM @extschema@.qes_workflow AS w
+		 WHERE w.final
+		   AND coalesce(w.status_changed_at, w.created_at) < now() - make_interval(days => hist);
+		GET DIAGNOSTICS workflows_removed = ROW_COUNT;
+		DELETE FROM @extschema@.qes_sync_run AS s
+		 WHERE s.started_at < now() - make_interval(days => hist);
+		GET DIAGNOSTICS n = ROW_COUNT;
+		log_rows_removed := n;
+		DELETE FROM @extschema@.qes_sync_error AS e
+		 WHERE e.at < now() - make_interval(days => hist);
+		GET DIAGNOSTICS n = ROW_COUNT;
+		log_rows_removed := log_rows_removed + n;
+		DELETE FROM @extschema@.qes_webhook AS h
+		 WHERE h.received_at < now() - make_interval(days => hist);
+		GET DIAGNOSTICS n = ROW_COUNT;
+		log_rows_removed := log_rows_removed + n;
+	END IF;
+	RETURN NEXT;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.qes_purge(integer, integer) IS
+	'Remove documents and mobile numbers of finished workflows after qes.retention_days, and finished workflows and logs after qes.history_days';
 
 /* Only the roles an administrator chooses may call Fourthline. */
 DO $$
@@ -593,7 +1445,7 @@ BEGIN
 		   AND d.deptype = 'e'
 		   AND e.extname = 'qes'
 	LOOP
-		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+		EXECUTE pg_catalog.format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', f);
 	END LOOP;
 END
 $$;

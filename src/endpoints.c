@@ -9,6 +9,10 @@
  * lives in the table below, so that an account whose API answers
  * differently changes one table, not the program.
  *
+ * A call that must not happen twice (a second workflow, a second SMS) goes
+ * over a new connection: on a kept-alive connection that the server closed,
+ * libcurl would silently send the request again.
+ *
  * Any 2xx answer counts as success.  Any other answer becomes an error whose
  * SQLSTATE says what kind of failure it was and whose detail names the HTTP
  * status, Fourthline's error code and a short cleaned excerpt of the body,
@@ -21,6 +25,7 @@
  */
 #include "postgres.h"
 
+#include <time.h>
 #include <json-c/json.h>
 
 #include "lib/stringinfo.h"
@@ -50,6 +55,7 @@ typedef struct QesEndpoint
 	const char *accept;
 	size_t		max_body;
 	bool		secret_answer;	/* never quote the body */
+	bool		not_idempotent; /* a repeat would duplicate something */
 } QesEndpoint;
 
 static const QesEndpoint endpoints[] = {
@@ -58,13 +64,13 @@ static const QesEndpoint endpoints[] = {
 	"application/json", JSON_ANSWER_CAP, true},
 	[E2_CREATE_WORKFLOW] = {"create the workflow", "POST",
 		"/v1/workflows",
-	"application/json", JSON_ANSWER_CAP, false},
+	"application/json", JSON_ANSWER_CAP, false, true},
 	[E3_UPLOAD_DOCUMENTS] = {"upload the documents", "POST",
 		"/v1/qualifiedElectronicSignature/{id}/documents",
 	"application/json", JSON_ANSWER_CAP, false},
 	[E4_UPLOAD_MOBILE] = {"upload the mobile number", "PUT",
 		"/v1/qualifiedElectronicSignature/{id}/mobileNumber",
-	"application/json", JSON_ANSWER_CAP, false},
+	"application/json", JSON_ANSWER_CAP, false, true},
 	[E5_CREATE_SESSION] = {"create the SDK session", "POST",
 		"/v1/workflows/{id}/validationcode",
 	"application/json", JSON_ANSWER_CAP, true},
@@ -116,6 +122,7 @@ prepare(QesHttpRequest *req, QesEndpointId e, const char *id,
 	req->url = psprintf("%s%s", qes_http_base_url(), path.data);
 	req->accept = ep->accept;
 	req->max_body = ep->max_body;
+	req->fresh_connection = ep->not_idempotent;
 }
 
 static const QesEndpoint *
@@ -159,7 +166,8 @@ sqlstate_of(long status)
  */
 void
 qes_describe_answer(const QesHttpRequest *req, const QesHttpResponse *resp,
-					int *sqlerrcode, char **message, char **detail)
+					int *sqlerrcode, char **message, char **detail,
+					char **hint)
 {
 	const QesEndpoint *ep = endpoint_of(req);
 	StringInfoData buf;
@@ -195,6 +203,24 @@ qes_describe_answer(const QesHttpRequest *req, const QesHttpResponse *resp,
 						 qes_excerpt(resp->request_id,
 									 strlen(resp->request_id)));
 	*detail = buf.data;
+
+	*hint = NULL;
+	if (qes_retry_after(resp) >= 0)
+		*hint = psprintf("Retry after %d seconds.", qes_retry_after(resp));
+	else if (*sqlerrcode == ERRCODE_QES_RATE_LIMITED)
+		*hint = pstrdup("Try again later.");
+	else if (*sqlerrcode == ERRCODE_QES_AUTHENTICATION && req->bearer == NULL &&
+			 strcmp(req->path, endpoints[E1_TOKEN].path) == 0)
+		*hint = pstrdup("Check qes.client_id and qes.client_secret.");
+}
+
+/*
+ * Seconds that the answer's Retry-After asks us to wait, or -1.
+ */
+int
+qes_retry_after(const QesHttpResponse *resp)
+{
+	return qes_parse_retry_after(resp->retry_after, (long) time(NULL));
 }
 
 /*
@@ -206,17 +232,14 @@ qes_raise_answer(const QesHttpRequest *req, const QesHttpResponse *resp)
 	int			sqlerrcode;
 	char	   *message;
 	char	   *detail;
+	char	   *hint;
 
-	qes_describe_answer(req, resp, &sqlerrcode, &message, &detail);
+	qes_describe_answer(req, resp, &sqlerrcode, &message, &detail, &hint);
 	ereport(ERROR,
 			(errcode(sqlerrcode),
 			 errmsg_internal("%s", message),
 			 errdetail_internal("%s", detail),
-			 sqlerrcode == ERRCODE_QES_AUTHENTICATION && req->bearer == NULL &&
-			 strcmp(req->path, endpoints[E1_TOKEN].path) == 0 ?
-			 errhint("Check qes.client_id and qes.client_secret.") : 0,
-			 sqlerrcode == ERRCODE_QES_RATE_LIMITED ?
-			 errhint("Try again later.") : 0));
+			 hint ? errhint("%s", hint) : 0));
 }
 
 /*

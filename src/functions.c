@@ -31,6 +31,7 @@
 
 PG_FUNCTION_INFO_V1(qes_api_create_workflow);
 PG_FUNCTION_INFO_V1(qes_api_upload_documents);
+PG_FUNCTION_INFO_V1(qes_check_documents);
 PG_FUNCTION_INFO_V1(qes_api_upload_mobile_number);
 PG_FUNCTION_INFO_V1(qes_api_create_sdk_session);
 PG_FUNCTION_INFO_V1(qes_api_status);
@@ -137,16 +138,13 @@ array_arg(FunctionCallInfo fcinfo, int n, Oid elemtype, const char *name,
 }
 
 /*
- * qes_api_upload_documents(workflow uuid, document_ids text[],
- *							contents bytea[], file_names text[])
- *
- * All documents go in one call: an upload replaces the earlier set.  A
- * NULL file_names names each file after its document id.
+ * The documents of arguments n (ids), n + 1 (contents) and n + 2 (file
+ * names, NULL for <id>.pdf), checked: 1 to 10 of them, unique valid ids,
+ * valid file names, each a PDF of 1 byte to 25 MiB.
  */
-Datum
-qes_api_upload_documents(PG_FUNCTION_ARGS)
+static QesDocument *
+documents_arg(FunctionCallInfo fcinfo, int n, int *ndocs)
 {
-	char	   *workflow_id = workflow_arg(fcinfo, 0);
 	Datum	   *ids;
 	Datum	   *contents;
 	Datum	   *names = NULL;
@@ -154,8 +152,9 @@ qes_api_upload_documents(PG_FUNCTION_ARGS)
 	int			ncontents;
 	QesDocument *docs;
 
-	nids = array_arg(fcinfo, 1, TEXTOID, "document ids", &ids);
-	ncontents = array_arg(fcinfo, 2, BYTEAOID, "document contents", &contents);
+	nids = array_arg(fcinfo, n, TEXTOID, "document ids", &ids);
+	ncontents = array_arg(fcinfo, n + 1, BYTEAOID, "document contents",
+						  &contents);
 	if (nids == 0 || nids > QES_MAX_DOCUMENTS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -166,8 +165,8 @@ qes_api_upload_documents(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%d document ids but %d document contents",
 						nids, ncontents)));
-	if (!PG_ARGISNULL(3) &&
-		array_arg(fcinfo, 3, TEXTOID, "file names", &names) != nids)
+	if (!PG_ARGISNULL(n + 2) &&
+		array_arg(fcinfo, n + 2, TEXTOID, "file names", &names) != nids)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("file names must be as many as document ids")));
@@ -193,8 +192,41 @@ qes_api_upload_documents(PG_FUNCTION_ARGS)
 		qes_check_pdf(psprintf("document \"%s\"", docs[i].document_id),
 					  docs[i].data, docs[i].len);
 	}
+	*ndocs = nids;
+	return docs;
+}
 
-	qes_upload_documents(workflow_id, docs, nids);
+/*
+ * qes_api_upload_documents(workflow uuid, document_ids text[],
+ *							contents bytea[], file_names text[])
+ *
+ * All documents go in one call: an upload replaces the earlier set.  A
+ * NULL file_names names each file after its document id.
+ */
+Datum
+qes_api_upload_documents(PG_FUNCTION_ARGS)
+{
+	char	   *workflow_id = workflow_arg(fcinfo, 0);
+	int			ndocs;
+	QesDocument *docs = documents_arg(fcinfo, 1, &ndocs);
+
+	qes_upload_documents(workflow_id, docs, ndocs);
+	PG_RETURN_VOID();
+}
+
+/*
+ * qes_check_documents(document_ids text[], contents bytea[],
+ *					   file_names text[])
+ *
+ * The checks of an upload, without the upload: for the queue, which stores
+ * documents now and sends them later.
+ */
+Datum
+qes_check_documents(PG_FUNCTION_ARGS)
+{
+	int			ndocs;
+
+	(void) documents_arg(fcinfo, 0, &ndocs);
 	PG_RETURN_VOID();
 }
 

@@ -394,6 +394,8 @@ start_transfer(Transfer *t)
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) qes_connect_timeout);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) qes_request_timeout);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (req->fresh_connection)
+		curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, USER_AGENT);
 	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) req->max_body);
@@ -648,49 +650,74 @@ qes_http_perform(const QesHttpRequest *req, QesHttpResponse *resp)
 }
 
 /*
- * Raise the error for a transfer that did not bring a whole answer.
+ * Describe a transfer that did not bring a whole answer: the SQLSTATE, the
+ * primary message, the detail and a hint.  Used to raise the error and, by
+ * the sync, to record the failure without raising.
  */
 void
-qes_http_raise_failure(const QesHttpRequest *req, const QesHttpResponse *resp)
+qes_http_describe_failure(const QesHttpRequest *req,
+						  const QesHttpResponse *resp, int *sqlerrcode,
+						  char **message, char **detail, char **hint)
 {
 	const char *phase = resp->phase ? resp->phase : "response";
 
+	*hint = NULL;
 	if (resp->over_cap || resp->curl_code == CURLE_FILESIZE_EXCEEDED)
-		ereport(ERROR,
-				(errcode(ERRCODE_QES_INVALID_ANSWER),
-				 errmsg("answer from Fourthline is too large"),
-				 errdetail("Operation: %s. The body exceeded %zu bytes.",
-						   req->operation, req->max_body)));
-
-	if (resp->curl_code == CURLE_OPERATION_TIMEDOUT)
+	{
+		*sqlerrcode = ERRCODE_QES_INVALID_ANSWER;
+		*message = pstrdup("answer from Fourthline is too large");
+		*detail = psprintf("Operation: %s. The body exceeded %zu bytes.",
+						   req->operation, req->max_body);
+	}
+	else if (resp->curl_code == CURLE_OPERATION_TIMEDOUT)
 	{
 		bool		connecting = strcmp(phase, "request") != 0 &&
 			strcmp(phase, "response") != 0 &&
 			qes_connect_timeout < qes_request_timeout;
 
-		ereport(ERROR,
-				(errcode(ERRCODE_QES_TIMEOUT),
-				 errmsg("Fourthline did not answer in time"),
-				 errdetail("Operation: %s. Phase: %s. The limit of %d ms set by %s ran out.",
+		*sqlerrcode = ERRCODE_QES_TIMEOUT;
+		*message = pstrdup("Fourthline did not answer in time");
+		*detail = psprintf("Operation: %s. Phase: %s. The limit of %d ms set by %s ran out.",
 						   req->operation, phase,
 						   connecting ? qes_connect_timeout : qes_request_timeout,
-						   connecting ? "qes.connect_timeout" : "qes.request_timeout")));
+						   connecting ? "qes.connect_timeout" : "qes.request_timeout");
 	}
+	else if (strcmp(phase, "DNS") == 0 || strcmp(phase, "connect") == 0 ||
+			 strcmp(phase, "TLS") == 0)
+	{
+		*sqlerrcode = ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION;
+		*message = pstrdup("could not connect to Fourthline");
+		*detail = psprintf("Operation: %s. Phase: %s. %s.",
+						   req->operation, phase, resp->error);
+		*hint = strcmp(phase, "TLS") == 0 ?
+			pstrdup("The server's certificate must verify against qes.ca_file (or the system's CA bundle) and name the host of qes.base_url.") :
+			pstrdup("Check qes.base_url.");
+	}
+	else
+	{
+		*sqlerrcode = ERRCODE_CONNECTION_FAILURE;
+		*message = pstrdup("connection to Fourthline failed");
+		*detail = psprintf("Operation: %s. Phase: %s. %s.",
+						   req->operation, phase, resp->error);
+	}
+}
 
-	if (strcmp(phase, "DNS") == 0 || strcmp(phase, "connect") == 0 ||
-		strcmp(phase, "TLS") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
-				 errmsg("could not connect to Fourthline"),
-				 errdetail("Operation: %s. Phase: %s. %s.",
-						   req->operation, phase, resp->error),
-				 strcmp(phase, "TLS") == 0 ?
-				 errhint("The server's certificate must verify against qes.ca_file (or the system's CA bundle) and name the host of qes.base_url.") :
-				 errhint("Check qes.base_url.")));
+/*
+ * Raise the error for a transfer that did not bring a whole answer.
+ */
+void
+qes_http_raise_failure(const QesHttpRequest *req, const QesHttpResponse *resp)
+{
+	int			sqlerrcode;
+	char	   *message;
+	char	   *detail;
+	char	   *hint;
 
+	qes_http_describe_failure(req, resp, &sqlerrcode, &message, &detail,
+							  &hint);
 	ereport(ERROR,
-			(errcode(ERRCODE_CONNECTION_FAILURE),
-			 errmsg("connection to Fourthline failed"),
-			 errdetail("Operation: %s. Phase: %s. %s.",
-					   req->operation, phase, resp->error)));
+			(errcode(sqlerrcode),
+			 errmsg_internal("%s", message),
+			 errdetail_internal("%s", detail),
+			 hint ? errhint("%s", hint) : 0));
 }

@@ -55,6 +55,7 @@ extern char *qes_workflow_name;
 extern int	qes_connect_timeout;
 extern int	qes_request_timeout;
 extern bool qes_allow_http;
+extern int	qes_sync_concurrency;
 
 /* input.c */
 extern void qes_check_document_id(const char *document_id);
@@ -84,6 +85,7 @@ typedef struct QesHttpRequest
 	const char *accept;
 	const char *bearer;			/* access token, or NULL */
 	bool		no_cache;		/* send Cache-Control: no-cache */
+	bool		fresh_connection;	/* never on a reused connection */
 	const char *content_type;	/* of body */
 	const char *body;
 	size_t		body_len;
@@ -114,6 +116,10 @@ extern void qes_http_perform(const QesHttpRequest *req, QesHttpResponse *resp);
 extern void qes_http_perform_many(const QesHttpRequest *reqs,
 								  QesHttpResponse *resps, int n,
 								  int concurrency);
+extern void qes_http_describe_failure(const QesHttpRequest *req,
+									  const QesHttpResponse *resp,
+									  int *sqlerrcode, char **message,
+									  char **detail, char **hint);
 extern void qes_http_raise_failure(const QesHttpRequest *req,
 								   const QesHttpResponse *resp) pg_attribute_noreturn();
 extern const char *qes_http_base_url(void);
@@ -177,6 +183,7 @@ extern void qes_raise_answer(const QesHttpRequest *req,
 extern void qes_describe_answer(const QesHttpRequest *req,
 								const QesHttpResponse *resp,
 								int *sqlerrcode, char **message,
-								char **detail);
+								char **detail, char **hint);
+extern int	qes_retry_after(const QesHttpResponse *resp);
 
 #endif							/* QES_H */

@@ -17,6 +17,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
@@ -33,6 +35,15 @@ char	   *qes_workflow_name = NULL;
 int			qes_connect_timeout = 10000;
 int			qes_request_timeout = 60000;
 bool		qes_allow_http = false;
+int			qes_sync_concurrency = 16;
+
+/* read by the SQL script with current_setting() */
+static int	sync_retry_base = 10000;
+static int	sync_retry_max = 3600000;
+static int	sync_max_attempts = 10;
+static int	stuck_after = 1440;
+static int	retention_days = 90;
+static int	history_days = 730;
 
 void		_PG_init(void);
 
@@ -143,6 +154,62 @@ _PG_init(void)
 							 false,
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("qes.sync_concurrency",
+							"Status reads that qes_sync makes at once.",
+							NULL,
+							&qes_sync_concurrency,
+							16, 1, 256,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("qes.sync_retry_base",
+							"First wait of qes_sync before it retries a failed step.",
+							"The wait doubles with each attempt, with jitter, up to qes.sync_retry_max.",
+							&sync_retry_base,
+							10000, 1, 86400000,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("qes.sync_retry_max",
+							"Longest wait of qes_sync before it retries a failed step.",
+							NULL,
+							&sync_retry_max,
+							3600000, 1, 604800000,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("qes.sync_max_attempts",
+							"Failed attempts of a step after which qes_sync asks for an operator.",
+							NULL,
+							&sync_max_attempts,
+							10, 1, 1000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("qes.stuck_after",
+							"Time in one status after which qes_stuck lists a workflow.",
+							NULL,
+							&stuck_after,
+							1440, 1, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MIN,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("qes.retention_days",
+							"Days after a workflow ends when qes_purge removes its documents and mobile number.",
+							"0 keeps them for ever.",
+							&retention_days,
+							90, 0, 36500,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("qes.history_days",
+							"Days after a workflow ends when qes_purge removes it with its history; also the age of sync logs it removes.",
+							"0 keeps them for ever.",
+							&history_days,
+							730, 0, 36500,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("qes");
 }
