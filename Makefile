@@ -41,3 +41,7 @@ include $(PGXS)
 # the test list, for test/run-tests
 print-regress:
 	@echo $(REGRESS)
+
+# the pg_cron suite runs in its own cluster, with pg_cron preloaded
+print-cron-regress:
+	@echo setup cron

@@ -59,6 +59,28 @@ SELECT status FROM qes_status(:'wf');
 \! "$QES_TOP"/test/simctl fault E2 status=500
 SELECT qes_create_workflow('fault-client-2');
 \echo SQLSTATE :SQLSTATE
+-- a create whose connection drops after Fourthline made the workflow is an
+-- error, and is not sent again (a kept-alive connection is warm here)
+SELECT (qes_api_status(:'wf')).status;
+\! "$QES_TOP"/test/simctl clear-requests
+\! "$QES_TOP"/test/simctl fault E2 drop=true process=true
+SELECT qes_create_workflow('fault-client-3');
+\echo SQLSTATE :SQLSTATE
+\! "$QES_TOP"/test/simctl requests --endpoint E2
+-- a NUL character in the errors of a status answer
+\! "$QES_TOP"/test/simctl fault E6 status=200 'body={"status": "error", "errors": [{"code": "x\u0000y"}]}'
+SELECT status FROM qes_status(:'wf');
+\echo SQLSTATE :SQLSTATE
+\! "$QES_TOP"/test/simctl fault E6 status=200 'body={"status": "pending\u0000signed"}'
+SELECT status FROM qes_status(:'wf');
+\echo SQLSTATE :SQLSTATE
+-- a signed document or contract that is not a PDF, or an empty contract
+\! "$QES_TOP"/test/simctl fault E7 status=200 content_type=text/html 'body=%PDF-<html>'
+SELECT qes_api_signed_document(:'wf', 'doc');
+\echo SQLSTATE :SQLSTATE
+\! "$QES_TOP"/test/simctl fault E8 status=200 content_type=application/pdf body=
+SELECT qes_api_contract(:'wf');
+\echo SQLSTATE :SQLSTATE
 \set ON_ERROR_STOP 1
 SELECT (SELECT count(*) FROM qes_status_history) = history AS same_history,
        (SELECT count(*) FROM qes_workflow) = workflows AS same_workflows,

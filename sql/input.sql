@@ -105,6 +105,10 @@ SELECT qes_create_workflow('ok', E'qes\r\n');
 \echo SQLSTATE :SQLSTATE
 SELECT qes_create_workflow(convert_from('\xc3'::bytea, 'SQL_ASCII'));
 \echo SQLSTATE :SQLSTATE
+SELECT qes_create_workflow(E'a\u0085b');
+\echo SQLSTATE :SQLSTATE
+SELECT qes_upload_documents(:'wf', ARRAY['a'], ARRAY['%PDF-1.4'::bytea], ARRAY[E'invoice\u202Efdp.exe']);
+\echo SQLSTATE :SQLSTATE
 
 -- webhooks whose body is not the contract's
 SELECT qes_webhook(:'wf', '[]');
@@ -140,3 +144,14 @@ SELECT n, qes_normalize_mobile_number(n)
                     '+31-6-1234-5678', '+31.6.12.34.56.78', '(+31) 612 345 678',
                     '+44 (0)7700 900123', E'+49\u00a0151\u00a012345678',
                     E'+49\u202f151 1234 5678', '+1 (415) 555-0123']) n;
+-- the trunk "(0)" is dropped once, right after the country code; anywhere
+-- else its 0 is a digit like any other
+\set ON_ERROR_STOP 0
+SELECT qes_normalize_mobile_number('+31 6 1234 (0)567');
+\echo SQLSTATE :SQLSTATE
+SELECT qes_normalize_mobile_number('+1 (0)(0)(0)2345678');
+\echo SQLSTATE :SQLSTATE
+\set ON_ERROR_STOP 1
+-- masking touches ASCII digits only
+SELECT qes_mask_mobile_number('+31612345678'), qes_mask_mobile_number('a€bcdefgh'),
+       qes_mask_mobile_number('+44 7700 900123');

@@ -62,16 +62,23 @@ parse_object(const char *body, size_t len)
 	return obj;
 }
 
-/* A member that must be a string, or NULL */
+/*
+ * A member that must be a string, or NULL.  A string with a NUL inside
+ * (JSON's \u0000) counts as no string: as a C string it would end early.
+ */
 static const char *
 get_string(json_object *obj, const char *key)
 {
 	json_object *v;
+	const char *s;
 
 	if (!json_object_object_get_ex(obj, key, &v) ||
 		!json_object_is_type(v, json_type_string))
 		return NULL;
-	return json_object_get_string(v);
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t) json_object_get_string_len(v))
+		return NULL;
+	return s;
 }
 
 /* Is s a GUID in the 8-4-4-4-12 hex form? */
@@ -183,7 +190,8 @@ qes_parse_validation_code(const char *body, size_t len, char **code)
 	else
 	{
 		for (const char *p = s; *p; p++)
-			if (!isalnum((unsigned char) *p))
+			if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+				  (*p >= 'A' && *p <= 'Z')))
 				reason = "validationCode holds a character that is not a letter or digit";
 	}
 	if (reason == NULL)
@@ -238,15 +246,22 @@ qes_parse_status(const char *body, size_t len, QesStatus *status)
 		if (!json_object_is_type(v, json_type_array))
 			reason = "errors is not an array";
 		else
-			status->errors =
-				pstrdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		{
+			const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+
+			/* PostgreSQL's jsonb cannot hold a NUL character */
+			if (strstr(text, "\\u0000") != NULL)
+				reason = "errors holds a NUL character";
+			else
+				status->errors = pstrdup(text);
+		}
 	}
 	if (reason == NULL && json_object_object_get_ex(obj, "signatureId", &v))
 	{
-		if (!qes_is_guid(json_object_get_string(v)))
+		if (!qes_is_guid(get_string(obj, "signatureId")))
 			reason = "signatureId is not a GUID";
 		else
-			status->signature_id = pstrdup(json_object_get_string(v));
+			status->signature_id = pstrdup(get_string(obj, "signatureId"));
 	}
 	if (reason == NULL)
 		status->status = pstrdup(s);
@@ -371,9 +386,10 @@ part_is_pdf(const char *headers, size_t len)
 }
 
 /*
- * E7: the signed PDF, either as the whole body (application/pdf) or as the
- * application/pdf part of a multipart/mixed body whose other part is
- * Fourthline's text message.  On success *pdf points into body.
+ * E7 and E8: the PDF, either as the whole body (application/pdf, or with no
+ * or a generic Content-Type) or as the application/pdf part of a
+ * multipart/mixed body whose other part is Fourthline's text message.  On
+ * success *pdf points into body.
  */
 const char *
 qes_parse_signed(const char *content_type, char *body, size_t len,
@@ -387,6 +403,10 @@ qes_parse_signed(const char *content_type, char *body, size_t len,
 
 	if (pg_strncasecmp(content_type, "multipart/", 10) != 0)
 	{
+		if (content_type[0] != '\0' &&
+			pg_strncasecmp(content_type, "application/pdf", 15) != 0 &&
+			pg_strncasecmp(content_type, "application/octet-stream", 24) != 0)
+			return "the answer is neither a PDF nor multipart";
 		if (len < 5 || memcmp(body, "%PDF-", 5) != 0)
 			return "the body is not a PDF";
 		*pdf = body;

@@ -73,7 +73,7 @@ static const QesEndpoint endpoints[] = {
 	"application/json", JSON_ANSWER_CAP, false, true},
 	[E5_CREATE_SESSION] = {"create the SDK session", "POST",
 		"/v1/workflows/{id}/validationcode",
-	"application/json", JSON_ANSWER_CAP, true},
+	"application/json", JSON_ANSWER_CAP, true, true},
 	[E6_STATUS] = {"get the signature status", "GET",
 		"/v1/qualifiedElectronicSignature/{id}/status",
 	"application/json", JSON_ANSWER_CAP, false},
@@ -357,14 +357,16 @@ qes_create_workflow(const char *partner_client_id, const char *workflow_name,
 {
 	QesHttpRequest req;
 	QesHttpResponse resp;
-	json_object *obj = json_object_new_object();
+	json_object *obj;
 	const char *reason;
 
+	/* prepare first: it can raise, and json-c's memory is not palloc'd */
+	prepare(&req, E2_CREATE_WORKFLOW, NULL, NULL);
+	obj = json_object_new_object();
 	json_object_object_add(obj, "workflowName",
 						   json_object_new_string(workflow_name));
 	json_object_object_add(obj, "partnerClientId",
 						   json_object_new_string(partner_client_id));
-	prepare(&req, E2_CREATE_WORKFLOW, NULL, NULL);
 	call_json(&req, &resp, json_to_text(obj));
 
 	reason = qes_parse_workflow(QES_BODY(&resp), resp.len, workflow_id,
@@ -384,7 +386,8 @@ rfc5987_encode(const char *s)
 	initStringInfo(&buf);
 	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
 	{
-		if (isalnum(*p) || strchr("!#$&+-.^_`|~", *p) != NULL)
+		if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+			(*p >= 'A' && *p <= 'Z') || strchr("!#$&+-.^_`|~", *p) != NULL)
 			appendStringInfoChar(&buf, (char) *p);
 		else
 			appendStringInfo(&buf, "%%%02X", *p);
@@ -431,10 +434,13 @@ qes_upload_documents(const char *workflow_id, const QesDocument *docs,
 	QesHttpRequest req;
 	QesHttpResponse resp;
 	QesHttpPart *parts = palloc0(sizeof(QesHttpPart) * (ndocs + 1));
-	json_object *meta = json_object_new_object();
-	json_object *list = json_object_new_array();
+	json_object *meta;
+	json_object *list;
 	char	   *metadata;
 
+	prepare(&req, E3_UPLOAD_DOCUMENTS, workflow_id, NULL);
+	meta = json_object_new_object();
+	list = json_object_new_array();
 	for (int i = 0; i < ndocs; i++)
 	{
 		json_object *d = json_object_new_object();
@@ -461,7 +467,6 @@ qes_upload_documents(const char *workflow_id, const QesDocument *docs,
 		parts[i + 1].len = docs[i].len;
 	}
 
-	prepare(&req, E3_UPLOAD_DOCUMENTS, workflow_id, NULL);
 	req.parts = parts;
 	req.nparts = ndocs + 1;
 	qes_authorized_perform(&req, &resp);
@@ -477,13 +482,12 @@ qes_upload_mobile(const char *workflow_id, const char *e164)
 {
 	QesHttpRequest req;
 	QesHttpResponse resp;
-	json_object *obj = json_object_new_object();
-	char	   *body;
+	json_object *obj;
 
-	json_object_object_add(obj, "mobileNumber", json_object_new_string(e164));
-	body = json_to_text(obj);
 	prepare(&req, E4_UPLOAD_MOBILE, workflow_id, NULL);
-	call_json(&req, &resp, body);
+	obj = json_object_new_object();
+	json_object_object_add(obj, "mobileNumber", json_object_new_string(e164));
+	call_json(&req, &resp, json_to_text(obj));
 }
 
 /*
@@ -572,7 +576,8 @@ qes_signed_document(const char *workflow_id, const char *document_id)
 
 /*
  * E8: download the InfoCert contract; NULL when the signing went to
- * Namirial (204, or a success without a body).
+ * Namirial, which Fourthline says with 204.  Any other success must carry a
+ * PDF.
  */
 struct varlena *
 qes_contract(const char *workflow_id)
@@ -585,9 +590,10 @@ qes_contract(const char *workflow_id)
 
 	prepare(&req, E8_CONTRACT, workflow_id, NULL);
 	call_json(&req, &resp, NULL);
-	if (resp.status == 204 || resp.len == 0)
+	if (resp.status == 204)
 		return NULL;
-	reason = qes_parse_signed("application/pdf", QES_BODY(&resp), resp.len,
+	reason = qes_parse_signed(resp.content_type,
+							  resp.buffer ? QES_BODY(&resp) : NULL, resp.len,
 							  &pdf, &pdf_len);
 	if (reason != NULL)
 		raise_invalid(&req, &resp, reason);

@@ -96,6 +96,8 @@ qes_api_create_workflow(PG_FUNCTION_ARGS)
 
 	name = PG_ARGISNULL(1) ? pstrdup(qes_workflow_name) :
 		text_to_cstring(PG_GETARG_TEXT_PP(1));
+	partner = qes_to_utf8(partner);
+	name = qes_to_utf8(name);
 	qes_check_text("client reference", partner, QES_MAX_PARTNER_ID);
 	qes_check_text("workflow name", name, 255);
 
@@ -184,7 +186,8 @@ documents_arg(FunctionCallInfo fcinfo, int n, int *ndocs)
 						(errcode(ERRCODE_UNIQUE_VIOLATION),
 						 errmsg("document id \"%s\" is given twice",
 								docs[i].document_id)));
-		docs[i].file_name = names != NULL ? TextDatumGetCString(names[i]) :
+		docs[i].file_name = names != NULL ?
+			qes_to_utf8(TextDatumGetCString(names[i])) :
 			psprintf("%s.pdf", docs[i].document_id);
 		qes_check_file_name(docs[i].file_name);
 		docs[i].data = VARDATA_ANY(content);
@@ -237,7 +240,8 @@ Datum
 qes_api_upload_mobile_number(PG_FUNCTION_ARGS)
 {
 	char	   *workflow_id = workflow_arg(fcinfo, 0);
-	char	   *e164 = qes_normalize_mobile(text_arg(fcinfo, 1, "mobile number"));
+	char	   *e164 = qes_normalize_mobile(qes_to_utf8(text_arg(fcinfo, 1,
+															   "mobile number")));
 
 	qes_upload_mobile(workflow_id, e164);
 	PG_RETURN_VOID();
@@ -311,7 +315,7 @@ qes_api_contract(PG_FUNCTION_ARGS)
 Datum
 qes_normalize_mobile_number(PG_FUNCTION_ARGS)
 {
-	char	   *input = text_arg(fcinfo, 0, "mobile number");
+	char	   *input = qes_to_utf8(text_arg(fcinfo, 0, "mobile number"));
 
 	PG_RETURN_TEXT_P(cstring_to_text(qes_normalize_mobile(input)));
 }

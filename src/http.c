@@ -31,6 +31,7 @@
 #include "portability/instr_time.h"
 #include "storage/ipc.h"
 #include "utils/memutils.h"
+#include "utils/wait_event.h"
 
 #include "qes.h"
 
@@ -625,7 +626,11 @@ qes_http_perform_many(const QesHttpRequest *reqs, QesHttpResponse *resps,
 
 			CHECK_FOR_INTERRUPTS();
 			if (active == concurrency || next == n)
+			{
+				pgstat_report_wait_start(PG_WAIT_EXTENSION);
 				curl_multi_poll(multi, NULL, 0, POLL_MS, NULL);
+				pgstat_report_wait_end();
+			}
 		}
 	}
 	PG_FINALLY();

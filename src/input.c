@@ -21,6 +21,10 @@
 
 #define EXCERPT_MAX 160
 
+#define IS_ASCII_DIGIT(c)	((c) >= '0' && (c) <= '9')
+#define IS_ASCII_ALNUM(c)	(IS_ASCII_DIGIT(c) || ((c) >= 'a' && (c) <= 'z') || \
+							 ((c) >= 'A' && (c) <= 'Z'))
+
 /*
  * A document id is ours to choose and goes into a URL path and a form field
  * name, so it is held to 1 to 64 characters of [A-Za-z0-9._-].
@@ -38,8 +42,7 @@ qes_check_document_id(const char *document_id)
 
 	for (const char *p = document_id; *p; p++)
 	{
-		if (!(isalnum((unsigned char) *p) || *p == '.' || *p == '_' ||
-			  *p == '-'))
+		if (!(IS_ASCII_ALNUM(*p) || *p == '.' || *p == '_' || *p == '-'))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid document id \"%s\"",
@@ -53,27 +56,40 @@ qes_check_document_id(const char *document_id)
 }
 
 /*
- * A value that reaches a header or a JSON string must be valid UTF-8 without
- * control characters (CR and LF above all) and not too long.
+ * Text from the database, in UTF-8 as Fourthline takes it, whatever the
+ * database's encoding.
+ */
+char *
+qes_to_utf8(const char *value)
+{
+	return pg_server_to_any(value, (int) strlen(value), PG_UTF8);
+}
+
+/*
+ * A value that reaches a header or a JSON string (already in UTF-8) must
+ * hold 1 to max bytes and no control characters: none of C0 (CR and LF
+ * above all), DEL or C1, and none of the bidirectional overrides that make
+ * a name read differently from what it is.
  */
 void
 qes_check_text(const char *what, const char *value, size_t max)
 {
 	size_t		len = strlen(value);
+	const unsigned char *p = (const unsigned char *) value;
 
 	if (len == 0 || len > max)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must have 1 to %zu bytes", what, max)));
 
-	if (!pg_verify_mbstr(PG_UTF8, value, (int) len, true))
-		ereport(ERROR,
-				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-				 errmsg("%s is not valid UTF-8", what)));
-
-	for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+	for (; *p; p++)
 	{
-		if (*p < 0x20 || *p == 0x7f)
+		bool		c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+		bool		bidi = p[0] == 0xe2 &&
+			((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+			 (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9));
+
+		if (*p < 0x20 || *p == 0x7f || c1 || bidi)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s must not contain control characters", what)));
@@ -144,8 +160,8 @@ separator_length(const unsigned char *p)
 /*
  * Turn a mobile number as people type it into E.164: "+", a country code
  * and the subscriber number, 8 to 15 digits in all.  A leading "00" stands
- * for "+"; a "(0)" after the country code (as in +44 (0)7700 900123) is the
- * national trunk prefix and is dropped.  A number without an international
+ * for "+"; a "(0)" right after the country code (as in +44 (0)7700 900123)
+ * is the national trunk prefix and is dropped, once.  A number without an international
  * prefix is refused: its country cannot be known.
  *
  * The messages never repeat the number.
@@ -157,6 +173,7 @@ qes_normalize_mobile(const char *input)
 	char		digits[32];
 	int			ndigits = 0;
 	bool		international = false;
+	bool		trunk_seen = false;
 
 	while (*p && separator_length(p) > 0)
 		p += separator_length(p);
@@ -176,12 +193,14 @@ qes_normalize_mobile(const char *input)
 	{
 		int			seplen;
 
-		if (strncmp((const char *) p, "(0)", 3) == 0 && ndigits > 0)
+		if (strncmp((const char *) p, "(0)", 3) == 0 && !trunk_seen &&
+			ndigits >= 1 && ndigits <= 3)
 		{
+			trunk_seen = true;
 			p += 3;
 			continue;
 		}
-		if (isdigit(*p))
+		if (IS_ASCII_DIGIT(*p))
 		{
 			if (ndigits < (int) sizeof(digits) - 1)
 				digits[ndigits] = (char) *p;
@@ -220,25 +239,34 @@ qes_normalize_mobile(const char *input)
 }
 
 /*
- * Mask an E.164 number for messages and views: the country code's first
- * digits and the last two digits stay, the rest become asterisks.
+ * Mask a mobile number for messages and views: the first three characters
+ * ("+" and the country code's first digits) and the last two digits stay,
+ * every other digit becomes an asterisk.  Only ASCII digits are touched, so
+ * the result stays valid text whatever it is given.
  */
 char *
-qes_mask_mobile(const char *e164)
+qes_mask_mobile(const char *number)
 {
-	size_t		len = strlen(e164);
-	char	   *masked = pstrdup(e164);
+	char	   *masked = pstrdup(number);
+	int			keep_last = 2;
 
-	for (size_t i = 3; i + 2 < len; i++)
-		masked[i] = '*';
+	for (int i = (int) strlen(masked) - 1; i >= 3; i--)
+	{
+		if (!IS_ASCII_DIGIT(masked[i]))
+			continue;
+		if (keep_last > 0)
+			keep_last--;
+		else
+			masked[i] = '*';
+	}
 	return masked;
 }
 
 /*
  * A short, cleaned excerpt of a body for an error detail: printable ASCII
- * only, white space folded, digits that could be a phone number echoed back
- * masked (seven or more after a "+", or ten or more), cut at EXCERPT_MAX
- * characters.
+ * only, white space folded, anything that could be a phone number echoed
+ * back masked (7 to 15 digits, with or without separators between them),
+ * cut at EXCERPT_MAX characters.
  */
 char *
 qes_excerpt(const char *data, size_t len)
@@ -251,18 +279,29 @@ qes_excerpt(const char *data, size_t len)
 	{
 		unsigned char c = (unsigned char) data[i];
 
-		if (isdigit(c))
+		if (IS_ASCII_DIGIT(c))
 		{
 			size_t		run = 0;
-			bool		plus = i > 0 && data[i - 1] == '+';
+			size_t		ndigits = 0;
+			size_t		end = 0;
 
-			while (i + run < len && isdigit((unsigned char) data[i + run]))
+			/* digits with the separators people write numbers with */
+			while (i + run < len &&
+				   (IS_ASCII_DIGIT(data[i + run]) ||
+					strchr(" -./()", data[i + run]) != NULL))
+			{
+				if (IS_ASCII_DIGIT(data[i + run]))
+				{
+					ndigits++;
+					end = run + 1;
+				}
 				run++;
-			if ((plus && run >= 7) || run >= 10)
-				appendStringInfo(&buf, "<%zu digits>", run);
+			}
+			if (ndigits >= 7 && ndigits <= 15)
+				appendStringInfo(&buf, "<%zu digits>", ndigits);
 			else
-				appendBinaryStringInfo(&buf, data + i, (int) run);
-			i += run;
+				appendBinaryStringInfo(&buf, data + i, (int) end);
+			i += end;
 			continue;
 		}
 		if (c < 0x20 || c >= 0x7f)

@@ -61,6 +61,7 @@ extern int	qes_sync_concurrency;
 extern void qes_check_document_id(const char *document_id);
 extern void qes_check_file_name(const char *file_name);
 extern void qes_check_pdf(const char *what, const char *data, size_t len);
+extern char *qes_to_utf8(const char *value);
 extern void qes_check_text(const char *what, const char *value, size_t max);
 extern char *qes_normalize_mobile(const char *input);
 extern char *qes_mask_mobile(const char *e164);

@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include <limits.h>
+#include <curl/curl.h>
 
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -62,15 +63,19 @@ show_client_secret(void)
 }
 
 /*
- * A base URL must name a host over HTTPS (or plain HTTP where a superuser
- * allowed it, for a local test server) and carry no query, fragment or
- * user name, so that every request path we append stays a path.
+ * A base URL must name a host (and maybe a port and a path) over HTTPS, or
+ * plain HTTP where a superuser allowed it for a local test server, and
+ * carry no query, fragment or user name, so that every request path we
+ * append stays a path on that host.  libcurl's URL parser judges it.
  */
 static bool
 check_base_url(char **newval, void **extra pg_attribute_unused(),
 			   GucSource source pg_attribute_unused())
 {
 	const char *url = *newval;
+	CURLU	   *u;
+	char	   *part = NULL;
+	const char *problem = NULL;
 
 	if (url == NULL || url[0] == '\0')
 		return true;
@@ -82,6 +87,22 @@ check_base_url(char **newval, void **extra pg_attribute_unused(),
 	if (strpbrk(url, "?#@ \t\r\n\\") != NULL)
 	{
 		GUC_check_errdetail("The base URL must not contain a query, a fragment, a user name or white space.");
+		return false;
+	}
+
+	u = curl_url();
+	if (u == NULL)
+		return false;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		problem = "The base URL is not a valid URL with a host.";
+	else if (curl_url_get(u, CURLUPART_HOST, &part, 0) != CURLUE_OK ||
+			 part == NULL || part[0] == '\0')
+		problem = "The base URL names no host.";
+	curl_free(part);
+	curl_url_cleanup(u);
+	if (problem != NULL)
+	{
+		GUC_check_errdetail("%s", problem);
 		return false;
 	}
 	return true;

@@ -34,7 +34,8 @@ q -c "SELECT status FROM qes_status('$wf')"
 "$simctl" signer "$wf" consent
 q -c "SELECT status FROM qes_status('$wf')"
 "$simctl" signer "$wf" passcode
-q -c "SELECT s.status, w.final FROM qes_status('$wf') s, qes_workflow w WHERE w.workflow_id = '$wf'"
+q -c "SELECT status FROM qes_status('$wf')"
+q -c "SELECT status, final FROM qes_workflow WHERE workflow_id = '$wf'"
 
 step "download the signed PDF and the contract"
 q -c "SELECT length(qes_fetch_signed('$wf', 'agreement')) AS signed_bytes"
