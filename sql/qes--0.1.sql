@@ -45,7 +45,9 @@ CREATE TABLE @extschema@.qes_workflow (
 	last_error_sqlstate text,
 	last_error_at timestamptz,
 	needs_operator text,
-	read_requested_at timestamptz
+	read_requested_at timestamptz,
+	read_attempts integer NOT NULL DEFAULT 0,
+	next_read_at timestamptz
 );
 
 CREATE INDEX qes_workflow_open_idx ON @extschema@.qes_workflow (checked_at)
@@ -89,6 +91,10 @@ COMMENT ON COLUMN @extschema@.qes_workflow.next_attempt_at IS
 	'Not before this time will qes_sync try this workflow again';
 COMMENT ON COLUMN @extschema@.qes_workflow.needs_operator IS
 	'Why qes_sync stopped working on this workflow; qes_resolve takes it up again';
+COMMENT ON COLUMN @extschema@.qes_workflow.read_attempts IS
+	'Failed status reads in a row, reset by a successful read';
+COMMENT ON COLUMN @extschema@.qes_workflow.next_read_at IS
+	'Not before this time will qes_sync read the status again (after a failed read)';
 COMMENT ON COLUMN @extschema@.qes_workflow.read_requested_at IS
 	'A webhook asked for a status read, which qes_sync makes first';
 
@@ -789,9 +795,11 @@ COMMENT ON FUNCTION @extschema@.qes_request_signing(text, text[], bytea[], text,
 	'Queue a signing (client reference, documents, mobile number) for qes_sync; sends nothing';
 
 /*
- * The next call that qes_sync must make for a workflow, or NULL: create it,
- * upload its documents and mobile number while the status allows, create
- * the SDK session that was asked for, download what a signed workflow has.
+ * The next call that qes_sync must make for a workflow, or NULL: create it;
+ * once Fourthline has found the client eligible (pending), upload its
+ * documents and mobile number and create the SDK session that was asked
+ * for; download what a signed workflow has.  Nothing is uploaded for a
+ * client who turns out to need identity verification (kyc_required).
  */
 CREATE FUNCTION @extschema@.qes_sync_next_step(w @extschema@.qes_workflow)
 RETURNS text
@@ -801,11 +809,11 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT CASE
 		WHEN w.workflow_id IS NULL THEN 'create'
-		WHEN w.status IN ('new', 'pending')
+		WHEN w.status = 'pending'
 			 AND EXISTS (SELECT FROM @extschema@.qes_document AS d
 						  WHERE d.workflow = w.id AND d.uploaded_at IS NULL)
 			THEN 'documents'
-		WHEN w.status IN ('new', 'pending') AND w.mobile_number IS NOT NULL
+		WHEN w.status = 'pending' AND w.mobile_number IS NOT NULL
 			 AND w.mobile_uploaded_at IS NULL
 			THEN 'mobile'
 		WHEN w.status = 'pending' AND w.sdk_session_wanted
@@ -958,6 +966,22 @@ BEGIN
 			substring(detail FROM 'Fourthline error code: ([^ ]+)\.'),
 			message, detail);
 
+	IF step = 'read' THEN
+		UPDATE @extschema@.qes_workflow AS t
+		   SET read_attempts = t.read_attempts + 1,
+			   last_error = message,
+			   last_error_sqlstate = sqlstate,
+			   last_error_at = now(),
+			   needs_operator = CASE WHEN t.read_attempts + 1 >= max_attempts THEN
+				   format('the status read failed %s times; the last error: %s: %s',
+						  t.read_attempts + 1, sqlstate, message) END,
+			   next_read_at = now() + @extschema@.qes_backoff(
+				   t.read_attempts + 1,
+				   substring(hint FROM 'Retry after ([0-9]+) seconds')::integer)
+		 WHERE t.id = qes_sync_failed.id;
+		RETURN;
+	END IF;
+
 	UPDATE @extschema@.qes_workflow AS t
 	   SET attempts = t.attempts + 1,
 		   last_error = message,
@@ -1060,7 +1084,8 @@ BEGIN
 		   mobile_uploaded_at = CASE WHEN outcome = 'done' AND w.in_flight = 'mobile'
 									 THEN now() ELSE t.mobile_uploaded_at END,
 		   needs_operator = NULL, in_flight = NULL, in_flight_since = NULL,
-		   attempts = 0, next_attempt_at = NULL
+		   attempts = 0, next_attempt_at = NULL,
+		   read_attempts = 0, next_read_at = NULL
 	 WHERE t.id = w.id
 	RETURNING * INTO w;
 	RETURN w;
@@ -1095,8 +1120,8 @@ BEGIN
 		   status_changed_at = CASE WHEN t.status IS DISTINCT FROM qes_sync_record_read.status
 									THEN now() ELSE t.status_changed_at END,
 		   read_requested_at = NULL,
-		   attempts = CASE WHEN t.in_flight IS NULL THEN 0 ELSE t.attempts END,
-		   next_attempt_at = CASE WHEN t.in_flight IS NULL THEN NULL ELSE t.next_attempt_at END
+		   read_attempts = 0,
+		   next_read_at = NULL
 	 WHERE t.workflow_id = qes_sync_record_read.workflow;
 	RETURN before IS DISTINCT FROM status OR before_code IS DISTINCT FROM status_code;
 END
@@ -1221,9 +1246,8 @@ BEGIN
 			  FROM (SELECT t.workflow_id FROM @extschema@.qes_workflow AS t
 					 WHERE t.workflow_id IS NOT NULL AND NOT t.final
 					   AND t.needs_operator IS NULL AND t.in_flight IS NULL
-					   AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= pg_catalog.now())
+					   AND (t.next_read_at IS NULL OR t.next_read_at <= pg_catalog.now())
 					   AND (t.checked_at IS NULL OR t.checked_at < started)
-					   AND (t.last_error_at IS NULL OR t.last_error_at < started)
 					 ORDER BY t.read_requested_at NULLS LAST, t.checked_at NULLS FIRST
 					 LIMIT LEAST(concurrency * 8, batch_size - read)) AS q;
 			EXIT WHEN ids IS NULL;
@@ -1264,11 +1288,11 @@ BEGIN
 	SELECT pg_catalog.count(*) INTO "left"
 	  FROM @extschema@.qes_workflow AS t
 	 WHERE t.needs_operator IS NULL AND t.in_flight IS NULL
-	   AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= pg_catalog.now())
-	   AND (@extschema@.qes_sync_next_step(t) IS NOT NULL
+	   AND (((t.next_attempt_at IS NULL OR t.next_attempt_at <= pg_catalog.now())
+			 AND @extschema@.qes_sync_next_step(t) IS NOT NULL)
 			OR (t.workflow_id IS NOT NULL AND NOT t.final
-				AND (t.checked_at IS NULL OR t.checked_at < started)
-				AND (t.last_error_at IS NULL OR t.last_error_at < started)));
+				AND (t.next_read_at IS NULL OR t.next_read_at <= pg_catalog.now())
+				AND (t.checked_at IS NULL OR t.checked_at < started)));
 	UPDATE @extschema@.qes_sync_run AS s
 	   SET finished_at = pg_catalog.clock_timestamp(), read = qes_sync.read,
 		   advanced = qes_sync.advanced, signed = qes_sync.signed,
@@ -1348,10 +1372,12 @@ SELECT w.id, w.partner_client_id, w.workflow_id,
 	   coalesce(w.status, 'queued') AS status,
 	   CASE WHEN w.needs_operator IS NOT NULL THEN 'needs operator'
 			WHEN w.in_flight IS NOT NULL THEN 'in flight'
-			WHEN w.next_attempt_at > now() THEN 'retrying'
+			WHEN w.next_attempt_at > now() OR w.next_read_at > now() THEN 'retrying'
 			ELSE 'due' END AS state,
 	   coalesce(w.in_flight, @extschema@.qes_sync_next_step(w), 'read') AS next_step,
-	   w.attempts, w.next_attempt_at, w.last_error_sqlstate, w.last_error,
+	   w.attempts, w.read_attempts,
+	   least(w.next_attempt_at, w.next_read_at) AS next_attempt_at,
+	   w.last_error_sqlstate, w.last_error,
 	   w.needs_operator
   FROM @extschema@.qes_workflow AS w
  WHERE NOT w.final OR w.needs_operator IS NOT NULL OR w.in_flight IS NOT NULL

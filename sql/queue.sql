@@ -72,21 +72,21 @@ SELECT attempts, last_error_sqlstate,
        next_attempt_at BETWEEN now() + interval '2 s' AND now() + interval '5 s' AS backing_off,
        workflow_id IS NULL AS not_created
   FROM qes_workflow WHERE id = :r;
-UPDATE qes_workflow SET next_attempt_at = now() WHERE id = :r;
+UPDATE qes_workflow SET next_attempt_at = now(), next_read_at = now() WHERE id = :r;
 CALL qes_sync();
 SELECT attempts, last_error_sqlstate, status, workflow_id IS NOT NULL AS created,
        documents_uploaded_at IS NULL AS documents_pending,
        next_attempt_at BETWEEN now() + interval '1 s' AND now() + interval '10 s' AS backing_off_more
   FROM qes_workflow WHERE id = :r;
-UPDATE qes_workflow SET next_attempt_at = now() WHERE id = :r;
+UPDATE qes_workflow SET next_attempt_at = now(), next_read_at = now() WHERE id = :r;
 \! "$QES_TOP"/test/simctl fault E6 status=429 retry_after=30 times=1
 CALL qes_sync();
-SELECT status, attempts, last_error_sqlstate,
-       next_attempt_at > now() + interval '20 s' AS honours_retry_after
+SELECT status, read_attempts, last_error_sqlstate,
+       next_read_at > now() + interval '20 s' AS honours_retry_after
   FROM qes_workflow WHERE id = :r;
-UPDATE qes_workflow SET next_attempt_at = now() WHERE id = :r;
+UPDATE qes_workflow SET next_attempt_at = now(), next_read_at = now() WHERE id = :r;
 CALL qes_sync();
-SELECT status, attempts, documents_uploaded_at IS NOT NULL AS documents,
+SELECT status, attempts, read_attempts, documents_uploaded_at IS NOT NULL AS documents,
        mobile_uploaded_at IS NOT NULL AS mobile, validation_code IS NOT NULL AS session
   FROM qes_workflow WHERE id = :r;
 RESET qes.request_timeout;

@@ -6,6 +6,8 @@
 #                                        identity check
 #   simcheck.py sign-all                 the signer finishes every workflow
 #                                        that has an SDK session
+#   simcheck.py workflow-id REF          the id of the newest workflow of
+#                                        client reference REF, or nothing
 #   simcheck.py compare ROWS.json        compare the tables (JSON lines from
 #                                        psql, see sync-scale.sh) with the
 #                                        simulator; print one line a problem
@@ -123,10 +125,16 @@ def main(argv):
         ineligible(ctl, argv[1], int(argv[2]))
     elif argv == ["sign-all"]:
         sign_all(ctl)
+    elif argv[:1] == ["workflow-id"] and len(argv) == 2:
+        _, workflows = ctl.call("GET", "/_sim/workflows")
+        ids = [w["workflowId"] for w in workflows if w["partnerClientId"] == argv[1]]
+        if ids:
+            print(ids[-1])
     elif argv[:1] == ["compare"] and len(argv) == 2:
         return compare(ctl, argv[1])
     else:
-        sys.exit("usage: simcheck.py ineligible PREFIX N | sign-all | compare ROWS.json")
+        sys.exit("usage: simcheck.py ineligible PREFIX N | sign-all | workflow-id REF"
+                 " | compare ROWS.json")
     return 0
 
 

@@ -1,0 +1,152 @@
+#!/bin/bash
+# sync-tests.sh: the scripted tests of qes_sync, run inside a throwaway
+# cluster by run-tests.  Each prints "test NAME ... ok" or "... FAILED" in
+# pg_regress's manner, so that run-tests counts them with the rest.
+#
+#   scale   a thousand queued workflows reach their final states, and for
+#           every one the simulator and the tables agree
+#   crash   a backend killed (SIGKILL, then pg_terminate_backend) in the
+#           middle of a sync of hundreds of workflows: the next syncs leave
+#           no duplicate at the simulator and no row lying about it
+set -u
+sim="$QES_TOP/test/simctl"
+check="$QES_TOP/test/simcheck.py"
+out=${QES_SYNC_OUT:-/tmp}
+q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+# rows: the tables as JSON lines, for simcheck.py compare
+rows() {
+	q -At -c "SELECT json_build_object(
+	    'partner_client_id', w.partner_client_id, 'workflow_id', w.workflow_id,
+	    'status', w.status, 'needs_operator', w.needs_operator,
+	    'mobile_uploaded', w.mobile_uploaded_at IS NOT NULL,
+	    'documents', (SELECT json_agg(json_build_object(
+	        'document_id', d.document_id, 'uploaded', d.uploaded_at IS NOT NULL,
+	        'sha256', encode(d.original_sha256, 'hex')))
+	                   FROM qes_document d WHERE d.workflow = w.id))
+	  FROM qes_workflow w ORDER BY w.id" > "$1"
+}
+
+# queue N PREFIX: queue N signings; every tenth client fails the identity check
+queue() {
+	q -c "SELECT count(qes_request_signing(
+	          CASE WHEN i % 10 = 0 THEN '$2-kyc-' ELSE '$2-' END || i,
+	          ARRAY['doc'], ARRAY[pg_read_binary_file('$QES_SIM_DIR/sync.pdf')],
+	          '+316' || lpad(i::text, 8, '0')))
+	        FROM generate_series(1, $1) i" >/dev/null
+}
+
+# sync_until_done: run qes_sync until a run leaves nothing due (at most 10)
+sync_until_done() {
+	local i left
+	for i in $(seq 1 10); do
+		left=$(q -At -c "CALL qes_sync(batch_size => 5000, time_budget => '5 min')" | cut -d'|' -f5)
+		[ "$left" = "0" ] && return 0
+	done
+	return 1
+}
+
+verdict() {
+	if [ "$2" -eq 0 ]; then
+		printf 'test %-24s ... ok\n' "$1"
+	else
+		printf 'test %-24s ... FAILED\n' "$1"
+	fi
+}
+
+setup() {
+	"$sim" reset
+	python3 "$QES_TOP/test/sim/makepdf.py" --pages 1 --out "$QES_SIM_DIR/sync.pdf"
+	chmod 644 "$QES_SIM_DIR/sync.pdf"
+	q -c "DROP EXTENSION IF EXISTS qes CASCADE" -c "CREATE EXTENSION qes"
+}
+
+scale() {
+	local t0 t1 rc=0
+	setup
+	python3 "$check" ineligible scale-kyc- 1000 >/dev/null
+	queue 1000 scale
+	t0=$(date +%s.%N)
+	sync_until_done || rc=1
+	python3 "$check" sign-all
+	sync_until_done || rc=1
+	t1=$(date +%s.%N)
+	printf 'scale: 1000 workflows to their final states in %.1f s of syncing\n' \
+		"$(echo "$t1 - $t0" | bc)"
+	q -c "SELECT status, workflows FROM qes_workflows_by_status"
+	q -At -c "SELECT 'runs', count(*), 'reads', sum(read), 'failed', sum(failed) FROM qes_sync_run"
+	q -c "SELECT * FROM qes_failures"
+	rows "$out/scale-rows.json"
+	python3 "$check" compare "$out/scale-rows.json" || rc=1
+	# every workflow final, every signed one with its documents downloaded
+	[ "$(q -At -c "SELECT count(*) FROM qes_workflow WHERE NOT final")" = 0 ] || rc=1
+	[ "$(q -At -c "SELECT count(*) FROM qes_workflow WHERE status = 'signed'")" = 900 ] || rc=1
+	[ "$(q -At -c "SELECT count(*) FROM qes_document d JOIN qes_workflow w ON w.id = d.workflow
+	               WHERE w.status = 'signed' AND (d.signed IS NULL OR NOT d.signed_extends_original)")" = 0 ] || rc=1
+	verdict sync_scale $rc
+}
+
+# kill_mid_sync HOW: start a sync of the queue, stop its backend mid-way
+kill_mid_sync() {
+	local pid i
+	q -c "CALL qes_sync(batch_size => 5000, time_budget => '5 min')" >/dev/null 2>&1 &
+	for i in $(seq 1 50); do
+		pid=$(q -At -c "SELECT pid FROM pg_stat_activity WHERE query LIKE 'CALL qes_sync%' AND pid <> pg_backend_pid()")
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	sleep 1.5
+	if [ "$1" = kill ]; then
+		kill -KILL "$pid"
+	else
+		q -c "SELECT pg_terminate_backend($pid)" >/dev/null
+	fi
+	wait
+	for i in $(seq 1 100); do
+		pg_isready -q && q -c "SELECT 1" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+crash() {
+	local rc=0
+	setup
+	"$sim" config latency_ms=15
+	queue 300 crash
+	kill_mid_sync kill || rc=1
+	echo "crash: after SIGKILL: $(q -At -c "SELECT count(*) FILTER (WHERE workflow_id IS NOT NULL) || ' created, ' || count(*) FILTER (WHERE needs_operator IS NOT NULL) || ' for an operator' FROM qes_workflow")"
+	kill_mid_sync terminate || rc=1
+	echo "crash: after pg_terminate_backend: $(q -At -c "SELECT count(*) FILTER (WHERE workflow_id IS NOT NULL) || ' created, ' || count(*) FILTER (WHERE needs_operator IS NOT NULL) || ' for an operator' FROM qes_workflow")"
+	"$sim" config latency_ms=0
+	sync_until_done || rc=1
+	python3 "$check" sign-all
+	sync_until_done || rc=1
+	q -c "SELECT state, next_step, left(needs_operator, 60) AS needs_operator, count(*) FROM qes_queue GROUP BY 1, 2, 3"
+	rows "$out/crash-rows.json"
+	python3 "$check" compare "$out/crash-rows.json" || rc=1
+
+	# the operator looks each one up at Fourthline: found, it is attached;
+	# not found, the creation is retried
+	local id ref found
+	q -At -F' ' -c "SELECT id, partner_client_id FROM qes_workflow WHERE needs_operator IS NOT NULL" |
+	while read -r id ref; do
+		found=$(python3 "$check" workflow-id "$ref")
+		if [ -n "$found" ]; then
+			q -c "SELECT qes_resolve($id, 'done', '$found')" >/dev/null
+		else
+			q -c "SELECT qes_resolve($id, 'retry')" >/dev/null
+		fi
+	done
+	sync_until_done || rc=1
+	python3 "$check" sign-all
+	sync_until_done || rc=1
+	rows "$out/crash-rows.json"
+	python3 "$check" compare "$out/crash-rows.json" || rc=1
+	[ "$(q -At -c "SELECT count(*) FROM qes_workflow WHERE status IS DISTINCT FROM 'signed'")" = 0 ] || rc=1
+	verdict sync_crash $rc
+}
+
+for t in ${*:-scale crash}; do
+	"$t"
+done
