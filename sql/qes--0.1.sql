@@ -115,6 +115,13 @@ CREATE TABLE @extschema@.qes_document (
 	PRIMARY KEY (workflow, document_id)
 );
 
+-- PDFs are compressed already: store their bytes out of line, uncompressed
+ALTER TABLE @extschema@.qes_document
+	ALTER COLUMN original SET STORAGE EXTERNAL,
+	ALTER COLUMN signed SET STORAGE EXTERNAL;
+ALTER TABLE @extschema@.qes_workflow
+	ALTER COLUMN contract SET STORAGE EXTERNAL;
+
 COMMENT ON TABLE @extschema@.qes_document IS
 	'A document of a workflow: the PDF we uploaded and the signed PDF we downloaded';
 COMMENT ON COLUMN @extschema@.qes_document.original_sha256 IS

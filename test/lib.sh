@@ -1,5 +1,9 @@
 # lib.sh: shell functions shared by run-tests and demo.
 #
+# build_private DIR     build, and install under DIR (make install DESTDIR),
+#                       not into the system: a run tests this tree's build
+#                       and no other, and disturbs no other run; sets
+#                       QES_INSTALL
 # start_simulator DIR   start the Fourthline simulator with its state in DIR
 #                       and wait until it listens; sets SIM_PID, SIM_URL and
 #                       exports QES_SIM_DIR for simctl
@@ -37,8 +41,18 @@ stop_simulator() {
 	SIM_PID=
 }
 
+build_private() {
+	QES_INSTALL=$1
+	make -s >/dev/null && make -s install DESTDIR="$QES_INSTALL" >/dev/null
+}
+
 cluster_settings() {
-	echo -o "shared_preload_libraries=qes" \
+	# Debian's extension_destdir finds the control file, the script and
+	# $libdir/qes under QES_INSTALL; dynamic_library_path finds the
+	# preloaded library there too
+	echo -o "extension_destdir=$QES_INSTALL" \
+		-o "dynamic_library_path=$QES_INSTALL$(pg_config --pkglibdir):\$libdir" \
+		-o "shared_preload_libraries=qes" \
 		-o "qes.base_url=$SIM_URL" \
 		-o "qes.ca_file=$QES_SIM_DIR/ca.pem" \
 		-o "qes.client_id=test-client" \
