@@ -105,12 +105,16 @@ CALL qes_sync();
 SELECT status, documents_uploaded_at IS NOT NULL AS documents FROM qes_workflow WHERE id = :u;
 \! "$QES_TOP"/test/simctl workflows | grep -c queue-unknown
 
--- a webhook can leave the read to the sync, which reads it first
+-- webhooks can leave the read to the sync, which reads those first; one
+-- delivered twice and one out of order change nothing by themselves
 SELECT workflow_id AS wu FROM qes_workflow WHERE id = :u \gset
 SELECT qes_webhook(:'wu', jsonb_build_object('signatureId', :'wu', 'status', 'signed'), read_now => false);
-SELECT read_requested_at IS NOT NULL AS read_requested FROM qes_workflow WHERE id = :u;
+SELECT qes_webhook(:'wu', jsonb_build_object('signatureId', :'wu', 'status', 'signed'), read_now => false);
+SELECT qes_webhook(:'wu', jsonb_build_object('signatureId', :'wu', 'status', 'new'), read_now => false);
+SELECT status, read_requested_at IS NOT NULL AS read_requested FROM qes_workflow WHERE id = :u;
 CALL qes_sync();
-SELECT read_requested_at IS NULL AS read_done, status_source FROM qes_workflow WHERE id = :u;
+SELECT status, read_requested_at IS NULL AS read_done, status_source FROM qes_workflow WHERE id = :u;
+SELECT count(*) AS notifications FROM qes_webhook w JOIN qes_workflow t ON t.id = w.workflow WHERE t.id = :u;
 
 -- the views answer at a glance
 SELECT status, workflows FROM qes_workflows_by_status;

@@ -5,11 +5,13 @@
 \! "$QES_TOP"/test/simctl reset
 SELECT workflow_id AS wf FROM qes_create_workflow('token-client') \gset
 \! "$QES_TOP"/test/simctl clear-requests
--- reuse: five calls, no new token
+-- reuse: five calls, no new token, one connection
 SELECT count(*) FROM generate_series(1, 5) i,
        LATERAL qes_status(CASE WHEN i > 0 THEN :'wf'::uuid END);
 \! "$QES_TOP"/test/simctl requests --endpoint E1 --count
 \! "$QES_TOP"/test/simctl requests --endpoint E6 --count
+-- over one kept-alive connection
+\! "$QES_TOP"/test/simctl requests --connections
 
 -- revoked mid-flow: the call gets 401, one new token, one replay
 \! "$QES_TOP"/test/simctl clear-requests

@@ -43,6 +43,7 @@ class RequestLog:
         else:
             scheme = "other"
         entry = {
+            "connection": getattr(request, "connection", None),
             "method": request.method,
             "path": request.path,
             "endpoint": endpoint,

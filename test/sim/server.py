@@ -11,6 +11,7 @@
 # the answer as the fault says, and send it (or drop the connection).
 # Requests under /_sim/ go to the control API, without faults or latency.
 
+import itertools
 import socketserver
 import ssl
 import sys
@@ -60,6 +61,11 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "fourthline-sim/1"
     timeout = IDLE_TIMEOUT
     disable_nagle_algorithm = True
+    connections = itertools.count(1)    # numbers the connections, for the log
+
+    def setup(self):
+        super().setup()
+        self.connection_number = next(Handler.connections)
 
     def do_GET(self):
         self.serve()
@@ -86,6 +92,7 @@ class Handler(BaseHTTPRequestHandler):
             backend.log("%s %s -> %d (%s)" % (self.command, self.path, e.status, e.code))
             return
         request = Request(self.command, self.path, self.headers, body)
+        request.connection = self.connection_number
 
         if request.path == "/_sim" or request.path.startswith("/_sim/"):
             label = "control"
