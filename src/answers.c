@@ -247,7 +247,8 @@ qes_parse_status(const char *body, size_t len, QesStatus *status)
 			reason = "errors is not an array";
 		else
 		{
-			const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+			const char *text =
+				json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 
 			/* PostgreSQL's jsonb cannot hold a NUL character */
 			if (strstr(text, "\\u0000") != NULL)

@@ -275,8 +275,9 @@ is_success(const QesHttpResponse *resp)
 static char *
 json_to_text(json_object *obj)
 {
-	char	   *s = pstrdup(json_object_to_json_string_ext(obj,
-														   JSON_C_TO_STRING_PLAIN));
+	char	   *s;
+
+	s = pstrdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
 
 	json_object_put(obj);
 	return s;
@@ -567,8 +568,9 @@ qes_signed_document(const char *workflow_id, const char *document_id)
 
 	prepare(&req, E7_SIGNED_DOCUMENT, workflow_id, document_id);
 	call_json(&req, &resp, NULL);
-	reason = qes_parse_signed(resp.content_type, resp.buffer ? QES_BODY(&resp) : NULL,
-							  resp.len, &pdf, &pdf_len);
+	reason = qes_parse_signed(resp.content_type,
+							  resp.buffer ? QES_BODY(&resp) : NULL, resp.len,
+							  &pdf, &pdf_len);
 	if (reason != NULL)
 		raise_invalid(&req, &resp, reason);
 	return pdf_to_bytea(&resp, pdf, pdf_len);

@@ -240,8 +240,8 @@ Datum
 qes_api_upload_mobile_number(PG_FUNCTION_ARGS)
 {
 	char	   *workflow_id = workflow_arg(fcinfo, 0);
-	char	   *e164 = qes_normalize_mobile(qes_to_utf8(text_arg(fcinfo, 1,
-															   "mobile number")));
+	char	   *input = text_arg(fcinfo, 1, "mobile number");
+	char	   *e164 = qes_normalize_mobile(qes_to_utf8(input));
 
 	qes_upload_mobile(workflow_id, e164);
 	PG_RETURN_VOID();
@@ -327,8 +327,10 @@ qes_normalize_mobile_number(PG_FUNCTION_ARGS)
 Datum
 qes_mask_mobile_number(PG_FUNCTION_ARGS)
 {
+	char	   *number;
+
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(qes_mask_mobile(
-														text_to_cstring(PG_GETARG_TEXT_PP(0)))));
+	number = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	PG_RETURN_TEXT_P(cstring_to_text(qes_mask_mobile(number)));
 }

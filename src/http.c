@@ -392,14 +392,16 @@ start_transfer(Transfer *t)
 	if (qes_ca_file != NULL && qes_ca_file[0] != '\0')
 		check_curl(curl_easy_setopt(easy, CURLOPT_CAINFO, qes_ca_file),
 				   "set the CA file");
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) qes_connect_timeout);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+					 (long) qes_connect_timeout);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) qes_request_timeout);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (req->fresh_connection)
 		curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, USER_AGENT);
-	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) req->max_body);
+	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+					 (curl_off_t) req->max_body);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, read_header);
@@ -608,7 +610,8 @@ qes_http_perform_many(const QesHttpRequest *reqs, QesHttpResponse *resps,
 			if (mc != CURLM_OK)
 				ereport(ERROR,
 						(errcode(ERRCODE_INTERNAL_ERROR),
-						 errmsg("libcurl failed: %s", curl_multi_strerror(mc))));
+						 errmsg("libcurl failed: %s",
+								curl_multi_strerror(mc))));
 
 			while ((msg = curl_multi_info_read(multi, &left)) != NULL)
 			{

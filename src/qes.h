@@ -122,7 +122,8 @@ extern void qes_http_describe_failure(const QesHttpRequest *req,
 									  int *sqlerrcode, char **message,
 									  char **detail, char **hint);
 extern void qes_http_raise_failure(const QesHttpRequest *req,
-								   const QesHttpResponse *resp) pg_attribute_noreturn();
+								   const QesHttpResponse *resp)
+			pg_attribute_noreturn();
 extern const char *qes_http_base_url(void);
 
 /* token.c */
@@ -180,7 +181,8 @@ extern struct varlena *qes_signed_document(const char *workflow_id,
 extern struct varlena *qes_contract(const char *workflow_id);
 extern void qes_prepare_status(QesHttpRequest *req, const char *workflow_id);
 extern void qes_raise_answer(const QesHttpRequest *req,
-							 const QesHttpResponse *resp) pg_attribute_noreturn();
+							 const QesHttpResponse *resp)
+			pg_attribute_noreturn();
 extern void qes_describe_answer(const QesHttpRequest *req,
 								const QesHttpResponse *resp,
 								int *sqlerrcode, char **message,

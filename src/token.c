@@ -99,8 +99,9 @@ qes_token_get(void)
 	margin = Min(RENEW_MARGIN_SECS, expires_in / 10);
 	cached_token = MemoryContextStrdup(TopMemoryContext, token);
 	explicit_bzero(token, strlen(token));
-	cached_renew_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-												  (int64) (expires_in - margin) * 1000);
+	cached_renew_at =
+		TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+									(int64) (expires_in - margin) * 1000);
 	memcpy(cached_owner, owner, sizeof(owner));
 	return cached_token;
 }
