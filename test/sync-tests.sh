@@ -71,8 +71,8 @@ scale() {
 	python3 "$check" sign-all
 	sync_until_done || rc=1
 	t1=$(date +%s.%N)
-	printf 'scale: 1000 workflows to their final states in %.1f s of syncing\n' \
-		"$(echo "$t1 - $t0" | bc)"
+	awk -v a="$t0" -v b="$t1" \
+		'BEGIN { printf "scale: 1000 workflows to their final states in %.1f s of syncing\n", b - a }'
 	q -c "SELECT status, workflows FROM qes_workflows_by_status"
 	q -At -c "SELECT 'runs', count(*), 'reads', sum(read), 'failed', sum(failed) FROM qes_sync_run"
 	q -c "SELECT * FROM qes_failures"
