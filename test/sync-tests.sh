@@ -1,13 +1,19 @@
 #!/bin/bash
-# sync-tests.sh: the scripted tests of qes_sync, run inside a throwaway
-# cluster by run-tests.  Each prints "test NAME ... ok" or "... FAILED" in
-# pg_regress's manner, so that run-tests counts them with the rest.
+# sync-tests.sh: the scripted tests, run inside a throwaway cluster by
+# run-tests.  Each prints "test NAME ... ok" or "... FAILED" in pg_regress's
+# manner, so that run-tests counts them with the rest.
 #
-#   scale   a thousand queued workflows reach their final states, and for
-#           every one the simulator and the tables agree
-#   crash   a backend killed (SIGKILL, then pg_terminate_backend) in the
-#           middle of a sync of hundreds of workflows: the next syncs leave
-#           no duplicate at the simulator and no row lying about it
+#   scale       a thousand queued workflows reach their final states, and for
+#               every one the simulator and the tables agree
+#   crash       a backend killed (SIGKILL, then pg_terminate_backend) and the
+#               server restarted in immediate mode in the middle of a sync of
+#               hundreds of workflows: the next syncs leave no duplicate at
+#               the simulator and no row lying about it
+#   interrupts  cancel, terminate and statement_timeout land within 0.2 s
+#               while a call waits on a silent server; DROP DATABASE and a
+#               fast shutdown are not held up by it
+#   secrets     with every log line on, no secret, token or full mobile
+#               number reaches the server log or pg_stat_activity
 set -u
 sim="$QES_TOP/test/simctl"
 check="$QES_TOP/test/simcheck.py"
@@ -96,11 +102,11 @@ kill_mid_sync() {
 		sleep 0.1
 	done
 	sleep 1.5
-	if [ "$1" = kill ]; then
-		kill -KILL "$pid"
-	else
-		q -c "SELECT pg_terminate_backend($pid)" >/dev/null
-	fi
+	case $1 in
+		kill) kill -KILL "$pid" ;;
+		terminate) q -c "SELECT pg_terminate_backend($pid)" >/dev/null ;;
+		restart) pg_ctlcluster "$PGVERSION" regress restart -m immediate ;;
+	esac
 	wait
 	for i in $(seq 1 100); do
 		pg_isready -q && q -c "SELECT 1" >/dev/null 2>&1 && return 0
@@ -118,6 +124,8 @@ crash() {
 	echo "crash: after SIGKILL: $(q -At -c "SELECT count(*) FILTER (WHERE workflow_id IS NOT NULL) || ' created, ' || count(*) FILTER (WHERE needs_operator IS NOT NULL) || ' for an operator' FROM qes_workflow")"
 	kill_mid_sync terminate || rc=1
 	echo "crash: after pg_terminate_backend: $(q -At -c "SELECT count(*) FILTER (WHERE workflow_id IS NOT NULL) || ' created, ' || count(*) FILTER (WHERE needs_operator IS NOT NULL) || ' for an operator' FROM qes_workflow")"
+	kill_mid_sync restart || rc=1
+	echo "crash: after an immediate restart: $(q -At -c "SELECT count(*) FILTER (WHERE workflow_id IS NOT NULL) || ' created, ' || count(*) FILTER (WHERE needs_operator IS NOT NULL) || ' for an operator' FROM qes_workflow")"
 	"$sim" config latency_ms=0
 	sync_until_done || rc=1
 	python3 "$check" sign-all
@@ -147,6 +155,112 @@ crash() {
 	verdict sync_crash $rc
 }
 
-for t in ${*:-scale crash}; do
+# in_flight_call SQL: start SQL in the background, wait until its backend
+# waits on the network; sets CALL_PID (psql) and BACKEND_PID
+in_flight_call() {
+	local i
+	psql -X -q -c "$1" >/dev/null 2>&1 &
+	CALL_PID=$!
+	BACKEND_PID=
+	for i in $(seq 1 100); do
+		BACKEND_PID=$(q -At -c "SELECT pid FROM pg_stat_activity
+		                        WHERE wait_event_type = 'Extension' AND pid <> pg_backend_pid()")
+		[ -n "$BACKEND_PID" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# seconds_until_gone: wait for CALL_PID to end; print how long it took
+seconds_until_gone() {
+	local t0=$1 t1
+	wait "$CALL_PID" 2>/dev/null
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+
+interrupts() {
+	local rc=0 wf t0 took
+	setup
+	wf=$(q -At -c "SELECT workflow_id FROM qes_create_workflow('interrupt-client')")
+	"$sim" fault E6 delay_ms=20000 times=-1
+
+	in_flight_call "SELECT qes_api_status('$wf')" || rc=1
+	t0=$(date +%s.%N)
+	q -c "SELECT pg_cancel_backend($BACKEND_PID)" >/dev/null
+	took=$(seconds_until_gone "$t0")
+	echo "interrupts: pg_cancel_backend landed in $took s"
+	awk -v t="$took" 'BEGIN { exit !(t <= 0.2) }' || rc=1
+
+	in_flight_call "SELECT qes_api_status('$wf')" || rc=1
+	t0=$(date +%s.%N)
+	q -c "SELECT pg_terminate_backend($BACKEND_PID)" >/dev/null
+	took=$(seconds_until_gone "$t0")
+	echo "interrupts: pg_terminate_backend landed in $took s"
+	awk -v t="$took" 'BEGIN { exit !(t <= 0.2) }' || rc=1
+
+	t0=$(date +%s.%N)
+	q -c "SET statement_timeout = '300ms'" -c "SELECT qes_api_status('$wf')" >/dev/null 2>&1
+	took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a - 0.3 }')
+	echo "interrupts: statement_timeout of 300 ms landed $took s late (psql's start included)"
+	awk -v t="$took" 'BEGIN { exit !(t <= 0.2) }' || rc=1
+
+	q -c "CREATE DATABASE qes_drop_me"
+	q -d qes_drop_me -c "CREATE EXTENSION qes"
+	CALL_PID=
+	psql -X -q -d qes_drop_me -c "SELECT qes_api_status('$wf')" >/dev/null 2>&1 &
+	CALL_PID=$!
+	sleep 0.5
+	t0=$(date +%s.%N)
+	q -c "DROP DATABASE qes_drop_me WITH (FORCE)" || rc=1
+	took=$(seconds_until_gone "$t0")
+	echo "interrupts: DROP DATABASE WITH (FORCE) done in $took s"
+	awk -v t="$took" 'BEGIN { exit !(t <= 1) }' || rc=1
+
+	in_flight_call "SELECT qes_api_status('$wf')" || rc=1
+	t0=$(date +%s.%N)
+	pg_ctlcluster "$PGVERSION" regress stop -m fast || rc=1
+	took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+	echo "interrupts: fast shutdown done in $took s"
+	awk -v t="$took" 'BEGIN { exit !(t <= 2) }' || rc=1
+	wait "$CALL_PID" 2>/dev/null
+	pg_ctlcluster "$PGVERSION" regress start || rc=1
+	"$sim" clear-faults
+	verdict interrupts $rc
+}
+
+secrets() {
+	local rc=0 wf logs pattern
+	setup
+	# pg_virtualenv -t keeps the server's log beside the cluster's config
+	logs=$(dirname "${PG_CLUSTER_CONF_ROOT:-/etc/postgresql}")/log
+	[ -d "$logs" ] || logs=/var/log/postgresql
+	q -c "ALTER SYSTEM SET log_min_messages = debug1" -c "ALTER SYSTEM SET log_statement = 'all'" \
+		-c "SELECT pg_reload_conf()" >/dev/null
+	sleep 0.5
+	wf=$(q -At -c "SELECT workflow_id FROM qes_create_workflow('secret-client')")
+	q -c "SELECT * FROM qes_status('$wf')" >/dev/null
+	q -c "SELECT count(*) FROM qes_upload_documents('$wf', ARRAY['d'], ARRAY[pg_read_binary_file('$QES_SIM_DIR/sync.pdf')])" >/dev/null
+	# the number stays out of the statement's text, as with a bind parameter
+	printf '+31 6 9876 5432' >"$QES_SIM_DIR/number.txt"
+	chmod 644 "$QES_SIM_DIR/number.txt"
+	q -c "SELECT qes_upload_mobile_number('$wf', pg_read_file('$QES_SIM_DIR/number.txt'))" >/dev/null || rc=1
+	"$sim" revoke-tokens
+	q -c "SELECT * FROM qes_status('$wf')" >/dev/null
+	"$sim" fault E4 status=400 'body={"errors":[{"code":"bad","message":"number +31 6 9876 5432 refused"}]}'
+	q -c "SELECT qes_api_upload_mobile_number('$wf', '+31612340000')" >/dev/null 2>&1
+	q -c "ALTER SYSTEM RESET log_min_messages" -c "ALTER SYSTEM RESET log_statement" \
+		-c "SELECT pg_reload_conf()" >/dev/null
+	pattern=${QES_SECRET_PATTERN:-'test-secret|Bearer [A-Za-z0-9]|98765432|9876 5432'}
+	if grep -rqaE "$pattern" "$logs"; then
+		echo "secrets: found in the server log:"
+		grep -rhaE "$pattern" "$logs" | head -5
+		rc=1
+	fi
+	grep -rqa 'qes: GET' "$logs" || { echo "secrets: no DEBUG1 line seen in $logs"; rc=1; }
+	verdict secrets $rc
+}
+
+for t in ${*:-scale crash interrupts secrets}; do
 	"$t"
 done
