@@ -24,7 +24,7 @@ PGFILEDESC = "qes - Fourthline Qualified Electronic Signatures from SQL"
 
 REGRESS = setup settings input full_flow kyc_required error_recovery \
 	namirial binary_roundtrip token_replay cancel tls webhook faults notify \
-	queue
+	queue search_path
 REGRESS_OPTS = --inputdir=.
 
 # -isystem: warnings are about our code, not PostgreSQL's headers

@@ -273,8 +273,8 @@ def sync_run(c, n, db):
     """One CALL qes_sync() at concurrency C in a new backend: (seconds, row)."""
     out, err, _ = psql("SET qes.sync_concurrency = %d;\n\\timing on\n"
                        "CALL qes_sync(batch_size => %d, time_budget => '30 min');\n" % (c, n + 10), db)
-    row = dict(zip(["read", "advanced", "signed", "failed", "left"],
-                   [int(x) for x in out.strip().splitlines()[-1].split("|")]))
+    found = re.findall(r"^(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)$", out, re.M)
+    row = dict(zip(["read", "advanced", "signed", "failed", "left"], map(int, found[-1])))
     return timings(out)[-1], row
 
 
@@ -283,7 +283,7 @@ def many_run(c, db):
     out, _, _ = psql("\\timing on\nSELECT count(*), count(*) FILTER (WHERE status IS NULL) "
                      "FROM qes_api_status_many((SELECT array_agg(workflow_id) FROM qes_workflow), %d);\n"
                      % c, db)
-    read, failed = [int(x) for x in out.strip().splitlines()[-2].split("|")]
+    read, failed = map(int, re.findall(r"^(\d+)\|(\d+)$", out, re.M)[-1])
     return timings(out)[-1], read, failed
 
 

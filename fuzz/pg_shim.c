@@ -25,7 +25,6 @@
 
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
-#include "utils/memnodes.h"
 #include "utils/memutils.h"
 
 #include "pg_shim.h"

@@ -1,0 +1,61 @@
+/*-------------------------------------------------------------------------
+ *
+ * fuzz_status.c
+ *		libFuzzer harness for qes_parse_status (src/answers.c): the body of
+ *		Fourthline's E6 answer, {"signatureId": "<guid>", "status": "...",
+ *		"statusCode": <int>, "errors": [...]}.
+ *
+ * The webhook (W1) carries the same fields, but its body is checked in SQL
+ * (qes_webhook in sql/qes--0.1.sql, on a jsonb), not in C: there is no C
+ * parser of it to fuzz.  Webhook-shaped bodies are in this harness's seeds.
+ *
+ * The input is the whole body (no trailing NUL).  Checked beyond the
+ * sanitizers, on an accepted answer: the status is 1 to 64 characters of
+ * visible ASCII, signatureId is absent or a GUID, and errors is absent or
+ * text that PostgreSQL's jsonb_in takes, since src/functions.c and
+ * src/sync.c hand it to jsonb_in as it is (see harness.c for the model of
+ * jsonb_in; an answer that makes jsonb_in raise turns a QF502 "invalid
+ * answer" into a JSON syntax error, and in qes_api_status_many ends the
+ * whole batch instead of one row).
+ *
+ * fuzz/fuzz_status.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "qes.h"
+
+#include "harness.h"
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *body = qf_bytes(0, data, size);
+	QesStatus	st;
+	const char *reason;
+
+	reason = qes_parse_status(body, size, &st);
+
+	if (qf_properties())
+	{
+		if (reason == NULL)
+		{
+			const char *why = NULL;
+
+			QF_CHECK(st.status != NULL && qf_visible_ascii(st.status, 64),
+					 "qes_parse_status accepted a status that is not short visible ASCII");
+			QF_CHECK(st.signature_id == NULL || qf_guid(st.signature_id),
+					 "qes_parse_status accepted a signatureId that is not a GUID");
+			QF_CHECK(st.errors == NULL || qf_jsonb_acceptable(st.errors, &why),
+					 "qes_parse_status accepted errors that jsonb_in refuses (%s): %.200s",
+					 why, st.errors);
+		}
+		else
+			QF_CHECK(reason[0] != '\0', "qes_parse_status gave an empty reason");
+	}
+	qes_shim_reset();
+	return 0;
+}
