@@ -83,3 +83,14 @@ SELECT h.old_status, h.status, h.source
   FROM qes_status_history h JOIN qes_workflow w ON w.id = h.workflow
  WHERE w.workflow_id = :'wf'
  ORDER BY h.id;
+
+-- file names with quotes, slashes and non-ASCII letters arrive intact, in
+-- the metadata and (RFC 5987) in the part's filename*
+SELECT workflow_id AS wf2 FROM qes_create_workflow('flow-client-2') \gset
+\setenv WF2 :wf2
+SELECT status FROM qes_status(:'wf2');
+SELECT count(*) FROM qes_upload_documents(:'wf2', ARRAY['odd'], ARRAY[(SELECT bytes FROM pdf WHERE id = 'annex')],
+                                          ARRAY[E'Annex "\u00c4"/1; \u20ac.pdf']);
+\set sim_odd `"$QES_TOP"/test/simctl state "$WF2" documents.0.fileName`
+SELECT :'sim_odd' = E'Annex "\u00c4"/1; \u20ac.pdf' AS metadata_name_intact;
+\! "$QES_TOP"/test/simctl requests --endpoint E3 --json | tail -1 | python3 -c 'import json,sys; e=json.loads(sys.stdin.read()); print([(p["name"], p["filename"]) for p in e["parts"]])'
