@@ -5,7 +5,8 @@
 #       [--client-id test-client] [--client-secret test-secret]
 #       [--plain-http-port N] [--quiet]
 #
-# Makes throwaway certificates in DIR (tlscerts.py), then listens on
+# Makes throwaway certificates in DIR (tlscerts.py) and a throwaway signing
+# chain (pdfsign.py: DIR/signing-ca.pem is its root), then listens on
 # 127.0.0.1 only:
 #   DIR/port            the API (api.py) and the control API (control.py), HTTPS
 #   DIR/expired_port    the same, behind an expired certificate
@@ -24,6 +25,7 @@ sys.dont_write_bytecode = True      # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import faults                                   # noqa: E402
+import pdfsign                                  # noqa: E402
 import requestlog                               # noqa: E402
 import server                                   # noqa: E402
 import state                                    # noqa: E402
@@ -61,6 +63,11 @@ def main(argv=None):
     try:
         certs = tlscerts.make_certificates(state_dir)
     except tlscerts.CertificateError as e:
+        print("fourthline-sim: %s" % e, file=sys.stderr)
+        return 1
+    try:
+        pdfsign.make_signing_chain(state_dir)
+    except pdfsign.SigningError as e:
         print("fourthline-sim: %s" % e, file=sys.stderr)
         return 1
 

@@ -491,19 +491,15 @@ def next_object_number(doc_or_pdf):
     return max((int(n) for n in numbers), default=0) + 1
 
 
-def with_entry(d, raw_dict_entries, key, value_bytes):
-    """The bytes of dictionary D with KEY set to VALUE_BYTES, every other
-    entry copied as it was."""
+def with_entries(d, changes):
+    """The bytes of dictionary D with each key of CHANGES set to its value
+    (bytes), every other entry copied as it was."""
     out = [b"<<"]
-    done = False
     for k in d:
-        if k == key:
-            out.append(b"/" + name_bytes(k) + b" " + value_bytes)
-            done = True
-        else:
-            out.append(b"/" + name_bytes(k) + b" " + raw_dict_entries[k])
-    if not done:
-        out.append(b"/" + name_bytes(key) + b" " + value_bytes)
+        out.append(b"/" + name_bytes(k) + b" " + changes.get(k, d.raw[k]))
+    for k, v in changes.items():
+        if k not in d:
+            out.append(b"/" + name_bytes(k) + b" " + v)
     out.append(b">>")
     return b" ".join(out)
 
