@@ -16,7 +16,8 @@ OBJS = \
 	src/endpoints.o \
 	src/answers.o \
 	src/functions.o \
-	src/sync.o
+	src/sync.o \
+	src/verify.o
 
 EXTENSION = qes
 DATA = sql/qes--0.1.sql
@@ -24,14 +25,14 @@ PGFILEDESC = "qes - Fourthline Qualified Electronic Signatures from SQL"
 
 REGRESS = setup settings input full_flow kyc_required error_recovery \
 	namirial binary_roundtrip token_replay cancel tls webhook faults notify \
-	queue search_path
+	queue search_path verify
 REGRESS_OPTS = --inputdir=.
 
 # -isystem: warnings are about our code, not PostgreSQL's headers
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) \
-	$(shell pkg-config --cflags libcurl json-c)
+	$(shell pkg-config --cflags libcurl json-c libcrypto)
 PG_CFLAGS = -Wall -Wextra
-SHLIB_LINK = $(shell pkg-config --libs libcurl json-c)
+SHLIB_LINK = $(shell pkg-config --libs libcurl json-c libcrypto)
 
 EXTRA_CLEAN = results regression.diffs regression.out
 

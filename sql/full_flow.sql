@@ -71,7 +71,8 @@ SELECT substring(qes_fetch_signed(:'wf', 'annex') FROM 1 FOR 5) = '\x255044462d'
 SELECT d.document_id,
        d.signed_size > d.original_size AS grew,
        d.signed_extends_original,
-       d.signed_sha256 = pg_catalog.sha256(d.signed) AS sha256_ok
+       d.signed_sha256 = pg_catalog.sha256(d.signed) AS sha256_ok,
+       d.verified, d.verify_reason
   FROM qes_document d JOIN qes_workflow w ON w.id = d.workflow
  WHERE w.workflow_id = :'wf'
  ORDER BY 1;

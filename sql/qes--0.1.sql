@@ -112,6 +112,8 @@ CREATE TABLE @extschema@.qes_document (
 	signed_sha256 bytea,
 	signed_extends_original boolean,
 	signed_at timestamptz,
+	verified boolean,
+	verify_reason text,
 	PRIMARY KEY (workflow, document_id)
 );
 
@@ -130,6 +132,10 @@ COMMENT ON COLUMN @extschema@.qes_document.signed_sha256 IS
 	'SHA-256 of the signed bytes; kept when the bytes are removed';
 COMMENT ON COLUMN @extschema@.qes_document.signed_extends_original IS
 	'Whether the signed PDF starts with the uploaded bytes, as an incremental update must';
+COMMENT ON COLUMN @extschema@.qes_document.verified IS
+	'Verdict of qes_verify_signed on the signed PDF, set when it is stored';
+COMMENT ON COLUMN @extschema@.qes_document.verify_reason IS
+	'Why the signed PDF failed verification';
 
 CREATE FUNCTION @extschema@.qes_check_documents(
 	document_ids text[], contents bytea[], file_names text[] DEFAULT NULL)
@@ -139,6 +145,21 @@ LANGUAGE C STABLE;
 
 COMMENT ON FUNCTION @extschema@.qes_check_documents(text[], bytea[], text[]) IS
 	'Raise the error that an upload of these documents would raise, without sending anything';
+
+CREATE FUNCTION @extschema@.qes_verify_signed(
+	original bytea, signed bytea,
+	OUT starts_with_original boolean, OUT update_only_signature boolean,
+	OUT byte_range_ok boolean, OUT signature_ok boolean,
+	OUT signer_subject text, OUT signer_issuer text, OUT signer_serial text,
+	OUT valid_from timestamptz, OUT valid_until timestamptz,
+	OUT signing_time timestamptz, OUT chain_trusted boolean,
+	OUT verdict boolean, OUT reason text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'qes_verify_signed'
+LANGUAGE C STABLE;
+
+COMMENT ON FUNCTION @extschema@.qes_verify_signed(bytea, bytea) IS
+	'Verify a signed PDF (PAdES) against the uploaded original and the CAs of qes.trust_file';
 
 /*
  * A document row is checked like an upload, and carries the size and
@@ -171,13 +192,17 @@ BEGIN
 			NEW.original IS NOT NULL
 			AND length(NEW.signed) > length(NEW.original)
 			AND substring(NEW.signed FROM 1 FOR length(NEW.original)) = NEW.original;
+		IF NEW.original IS NOT NULL THEN
+			SELECT v.verdict, v.reason INTO NEW.verified, NEW.verify_reason
+			  FROM @extschema@.qes_verify_signed(NEW.original, NEW.signed) AS v;
+		END IF;
 	END IF;
 	RETURN NEW;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.qes_document_bytes_changed() IS
-	'Trigger: check a document''s bytes and record their size and SHA-256';
+	'Trigger: check a document''s bytes, record their size and SHA-256, verify a signed PDF';
 
 CREATE TRIGGER qes_document_bytes
 	BEFORE INSERT OR UPDATE OF original, signed ON @extschema@.qes_document
@@ -1393,6 +1418,40 @@ SELECT w.id, w.partner_client_id, w.workflow_id,
 
 COMMENT ON VIEW @extschema@.qes_queue IS
 	'Every workflow qes_sync still has work for: due, retrying, in flight or needing an operator';
+
+CREATE VIEW @extschema@.qes_unverified AS
+SELECT w.id, w.workflow_id, w.partner_client_id, d.document_id,
+	   d.verify_reason, d.signed_at
+  FROM @extschema@.qes_document AS d
+  JOIN @extschema@.qes_workflow AS w ON w.id = d.workflow
+ WHERE d.verified IS FALSE
+ ORDER BY d.signed_at DESC;
+
+COMMENT ON VIEW @extschema@.qes_unverified IS
+	'Signed documents that failed verification, with the reason: their workflows need a look';
+
+CREATE FUNCTION @extschema@.qes_verify_document(workflow uuid, document_id text)
+RETURNS TABLE (starts_with_original boolean, update_only_signature boolean,
+			   byte_range_ok boolean, signature_ok boolean,
+			   signer_subject text, signer_issuer text, signer_serial text,
+			   valid_from timestamptz, valid_until timestamptz,
+			   signing_time timestamptz, chain_trusted boolean,
+			   verdict boolean, reason text)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT v.*
+	  FROM @extschema@.qes_document AS d
+	  JOIN @extschema@.qes_workflow AS w ON w.id = d.workflow,
+		   @extschema@.qes_verify_signed(d.original, d.signed) AS v
+	 WHERE w.workflow_id = $1 AND d.document_id = $2
+	   AND d.original IS NOT NULL AND d.signed IS NOT NULL;
+$$;
+
+COMMENT ON FUNCTION @extschema@.qes_verify_document(uuid, text) IS
+	'Verify a stored signed document against its stored original';
 
 /*
  * Retention: documents and mobile numbers of finished workflows go after

@@ -4,8 +4,8 @@
 \set SHOW_CONTEXT never
 \! "$QES_TOP"/test/simctl reset
 SELECT name, setting, context FROM pg_settings WHERE name LIKE 'qes.%'
-   AND name NOT IN ('qes.base_url', 'qes.ca_file') ORDER BY name;
-SELECT name, context FROM pg_settings WHERE name IN ('qes.base_url', 'qes.ca_file') ORDER BY name;
+   AND name NOT IN ('qes.base_url', 'qes.ca_file', 'qes.trust_file') ORDER BY name;
+SELECT name, context FROM pg_settings WHERE name IN ('qes.base_url', 'qes.ca_file', 'qes.trust_file') ORDER BY name;
 SHOW qes.client_secret;
 CREATE ROLE qes_settings_app LOGIN;
 CREATE ROLE qes_settings_reader LOGIN IN ROLE pg_read_all_settings;

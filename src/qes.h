@@ -13,6 +13,7 @@
  *	answers.c	 parsers of what Fourthline sends back (JSON and multipart)
  *	functions.c	 the SQL-callable C functions
  *	sync.c		 concurrent status reads for the sync procedure
+ *	verify.c	 verification of a signed PDF against the uploaded one
  *
  * src/qes.h
  *
@@ -51,6 +52,7 @@ extern char *qes_base_url;
 extern char *qes_client_id;
 extern char *qes_client_secret;
 extern char *qes_ca_file;
+extern char *qes_trust_file;
 extern char *qes_workflow_name;
 extern int	qes_connect_timeout;
 extern int	qes_request_timeout;

@@ -32,6 +32,7 @@ char	   *qes_base_url = NULL;
 char	   *qes_client_id = NULL;
 char	   *qes_client_secret = NULL;
 char	   *qes_ca_file = NULL;
+char	   *qes_trust_file = NULL;
 char	   *qes_workflow_name = NULL;
 int			qes_connect_timeout = 10000;
 int			qes_request_timeout = 60000;
@@ -140,6 +141,14 @@ _PG_init(void)
 							   "File of CA certificates that verify Fourthline's server certificate.",
 							   "Empty means the system's CA bundle.",
 							   &qes_ca_file,
+							   "",
+							   PGC_SUSET, 0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("qes.trust_file",
+							   "File of CA certificates that signed documents must chain to.",
+							   "Used by qes_verify_signed; empty means that no chain is trusted.",
+							   &qes_trust_file,
 							   "",
 							   PGC_SUSET, 0,
 							   NULL, NULL, NULL);

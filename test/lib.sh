@@ -55,6 +55,7 @@ cluster_settings() {
 		-o "shared_preload_libraries=qes" \
 		-o "qes.base_url=$SIM_URL" \
 		-o "qes.ca_file=$QES_SIM_DIR/ca.pem" \
+		-o "qes.trust_file=$QES_SIM_DIR/signing-ca.pem" \
 		-o "qes.client_id=test-client" \
 		-o "qes.client_secret=test-secret"
 }
