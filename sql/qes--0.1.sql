@@ -50,7 +50,8 @@ CREATE TABLE @extschema@.qes_workflow (
 	next_read_at timestamptz
 );
 
-CREATE INDEX qes_workflow_open_idx ON @extschema@.qes_workflow (checked_at)
+-- on id, not on a column that every status read updates: reads stay HOT
+CREATE INDEX qes_workflow_open_idx ON @extschema@.qes_workflow (id)
 	WHERE NOT final;
 
 COMMENT ON TABLE @extschema@.qes_workflow IS
@@ -161,6 +162,15 @@ LANGUAGE C STABLE;
 COMMENT ON FUNCTION @extschema@.qes_verify_signed(bytea, bytea) IS
 	'Verify a signed PDF (PAdES) against the uploaded original and the CAs of qes.trust_file';
 
+CREATE FUNCTION @extschema@.qes_check_document(
+	document_id text, content bytea, file_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'qes_check_document'
+LANGUAGE C STABLE;
+
+COMMENT ON FUNCTION @extschema@.qes_check_document(text, bytea, text) IS
+	'Raise the error that an upload of this one document would raise';
+
 /*
  * A document row is checked like an upload, and carries the size and
  * SHA-256 of its bytes, however it was written (by the functions, or by an
@@ -169,14 +179,15 @@ COMMENT ON FUNCTION @extschema@.qes_verify_signed(bytea, bytea) IS
 CREATE FUNCTION @extschema@.qes_document_bytes_changed()
 RETURNS trigger
 LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF TG_OP = 'INSERT' OR NEW.original IS DISTINCT FROM OLD.original THEN
 		IF NEW.original IS NOT NULL THEN
-			PERFORM @extschema@.qes_check_documents(ARRAY[NEW.document_id],
-													 ARRAY[NEW.original],
-													 ARRAY[NEW.file_name]);
+			PERFORM @extschema@.qes_check_document(NEW.document_id,
+													NEW.original,
+													NEW.file_name);
 			NEW.original_size := length(NEW.original);
 			NEW.original_sha256 := sha256(NEW.original);
 		ELSIF TG_OP = 'INSERT' THEN
@@ -447,9 +458,10 @@ COMMENT ON FUNCTION @extschema@.qes_lock_workflow(uuid) IS
 CREATE FUNCTION @extschema@.qes_record_status(
 	id bigint, status text, status_code integer, errors jsonb, source text)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
 	UPDATE @extschema@.qes_workflow AS t
 	   SET status = $2,
 		   status_code = $3,
@@ -459,6 +471,7 @@ AS $$
 		   status_changed_at = CASE WHEN t.status IS DISTINCT FROM $2
 									THEN now() ELSE t.status_changed_at END
 	 WHERE t.id = $1;
+END
 $$;
 
 COMMENT ON FUNCTION @extschema@.qes_record_status(bigint, text, integer, jsonb, text) IS
@@ -503,6 +516,7 @@ CREATE FUNCTION @extschema@.qes_upload_documents(
 RETURNS TABLE (document_id text, size integer, sha256 bytea)
 LANGUAGE plpgsql
 SECURITY DEFINER
+SET plan_cache_mode = force_generic_plan
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -603,6 +617,7 @@ CREATE FUNCTION @extschema@.qes_fetch_signed(workflow uuid, document_id text)
 RETURNS bytea
 LANGUAGE plpgsql
 SECURITY DEFINER
+SET plan_cache_mode = force_generic_plan
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -1128,39 +1143,44 @@ COMMENT ON FUNCTION @extschema@.qes_resolve(bigint, text, uuid) IS
 	'Take up a workflow that qes_sync left for an operator: retry its step, or record it as done';
 
 /*
- * Store a status that qes_sync read; returns whether it changed.
+ * Store the statuses that qes_sync read, one statement for a whole batch;
+ * returns how many changed.
  */
-CREATE FUNCTION @extschema@.qes_sync_record_read(
-	workflow uuid, status text, status_code integer, errors jsonb)
-RETURNS boolean
+CREATE FUNCTION @extschema@.qes_sync_record_reads(results @extschema@.qes_status_read[])
+RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	before text;
-	before_code integer;
+	changed integer;
 BEGIN
-	SELECT t.status, t.status_code INTO before, before_code
-	  FROM @extschema@.qes_workflow AS t
-	 WHERE t.workflow_id = qes_sync_record_read.workflow FOR UPDATE;
-	UPDATE @extschema@.qes_workflow AS t
-	   SET status = qes_sync_record_read.status,
-		   status_code = qes_sync_record_read.status_code,
-		   errors = qes_sync_record_read.errors,
-		   status_source = 'sync',
-		   checked_at = clock_timestamp(),
-		   status_changed_at = CASE WHEN t.status IS DISTINCT FROM qes_sync_record_read.status
-									THEN now() ELSE t.status_changed_at END,
-		   read_requested_at = NULL,
-		   read_attempts = 0,
-		   next_read_at = NULL
-	 WHERE t.workflow_id = qes_sync_record_read.workflow;
-	RETURN before IS DISTINCT FROM status OR before_code IS DISTINCT FROM status_code;
+	WITH got AS (
+		SELECT * FROM unnest(results) AS x WHERE x.status IS NOT NULL
+	), stored AS (
+		-- "before" is the row as it was: the FROM list sees the old version
+		UPDATE @extschema@.qes_workflow AS t
+		   SET status = got.status,
+			   status_code = got.status_code,
+			   errors = got.errors,
+			   status_source = 'sync',
+			   checked_at = clock_timestamp(),
+			   status_changed_at = CASE WHEN t.status IS DISTINCT FROM got.status
+										THEN now() ELSE t.status_changed_at END,
+			   read_requested_at = NULL,
+			   read_attempts = 0,
+			   next_read_at = NULL
+		  FROM got, @extschema@.qes_workflow AS before
+		 WHERE t.workflow_id = got.workflow_id AND before.id = t.id
+		RETURNING before.status IS DISTINCT FROM got.status
+			   OR before.status_code IS DISTINCT FROM got.status_code AS is_change
+	)
+	SELECT count(*) FILTER (WHERE is_change) INTO changed FROM stored;
+	RETURN changed;
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.qes_sync_record_read(uuid, text, integer, jsonb) IS
-	'qes_sync: store a status it read';
+COMMENT ON FUNCTION @extschema@.qes_sync_record_reads(@extschema@.qes_status_read[]) IS
+	'qes_sync: store the statuses of a batch of reads; returns how many changed';
 
 /*
  * qes_sync: move every workflow that needs work one or more steps on.
@@ -1296,22 +1316,18 @@ BEGIN
 				  INTO results FROM pg_catalog.unnest(ids) AS i;
 			END;
 
-			FOR r IN SELECT * FROM pg_catalog.unnest(results) LOOP
-				read := read + 1;
-				IF r.status IS NOT NULL THEN
-					IF @extschema@.qes_sync_record_read(r.workflow_id, r.status,
-														r.status_code, r.errors) THEN
-						advanced := advanced + 1;
-					END IF;
-				ELSE
-					PERFORM @extschema@.qes_sync_failed(
-						(SELECT t.id FROM @extschema@.qes_workflow AS t
-						  WHERE t.workflow_id = r.workflow_id),
-						'read', r.error_sqlstate, r.error_message, r.error_detail,
-						CASE WHEN r.retry_after IS NOT NULL
-							 THEN pg_catalog.format('Retry after %s seconds.', r.retry_after) END);
-					failed := failed + 1;
-				END IF;
+			read := read + pg_catalog.cardinality(results);
+			advanced := advanced + @extschema@.qes_sync_record_reads(results);
+			FOR r IN SELECT * FROM pg_catalog.unnest(results) AS x
+					  WHERE x.status IS NULL
+			LOOP
+				PERFORM @extschema@.qes_sync_failed(
+					(SELECT t.id FROM @extschema@.qes_workflow AS t
+					  WHERE t.workflow_id = r.workflow_id),
+					'read', r.error_sqlstate, r.error_message, r.error_detail,
+					CASE WHEN r.retry_after IS NOT NULL
+						 THEN pg_catalog.format('Retry after %s seconds.', r.retry_after) END);
+				failed := failed + 1;
 			END LOOP;
 			COMMIT;
 		END LOOP;

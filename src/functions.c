@@ -32,6 +32,7 @@
 PG_FUNCTION_INFO_V1(qes_api_create_workflow);
 PG_FUNCTION_INFO_V1(qes_api_upload_documents);
 PG_FUNCTION_INFO_V1(qes_check_documents);
+PG_FUNCTION_INFO_V1(qes_check_document);
 PG_FUNCTION_INFO_V1(qes_api_upload_mobile_number);
 PG_FUNCTION_INFO_V1(qes_api_create_sdk_session);
 PG_FUNCTION_INFO_V1(qes_api_status);
@@ -230,6 +231,28 @@ qes_check_documents(PG_FUNCTION_ARGS)
 	int			ndocs;
 
 	(void) documents_arg(fcinfo, 0, &ndocs);
+	PG_RETURN_VOID();
+}
+
+/*
+ * qes_check_document(document_id text, content bytea, file_name text)
+ *
+ * The checks of one document, for the trigger on qes_document: the bytes
+ * are read where they are, not copied into an array first.
+ */
+Datum
+qes_check_document(PG_FUNCTION_ARGS)
+{
+	char	   *document_id = text_arg(fcinfo, 0, "document id");
+	bytea	   *content;
+
+	require_arg(fcinfo, 1, "document content");
+	content = PG_GETARG_BYTEA_PP(1);
+	qes_check_document_id(document_id);
+	if (!PG_ARGISNULL(2))
+		qes_check_file_name(qes_to_utf8(text_to_cstring(PG_GETARG_TEXT_PP(2))));
+	qes_check_pdf(psprintf("document \"%s\"", document_id),
+				  VARDATA_ANY(content), VARSIZE_ANY_EXHDR(content));
 	PG_RETURN_VOID();
 }
 
