@@ -13,7 +13,7 @@
  *
  *	- no NUL byte is put into the excerpt (it would cut the C string);
  *	- every character is printable ASCII;
- *	- the excerpt is at most 160 characters, plus one mask ("<15 digits>")
+ *	- the excerpt is at most 160 characters, plus one mask ("<N digits>")
  *	  that starts before the cut, plus "...";
  *	- no run of 7 to 15 digits, with " -./()" between them, is left in the
  *	  excerpt: the style guide forbids a full phone number in a message.
@@ -31,7 +31,7 @@
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define EXCERPT_MAX		160		/* as in src/input.c */
-#define LONGEST_MASK	11		/* "<15 digits>" */
+#define LONGEST_MASK	20		/* "<4294967295 digits>" */
 
 #define IS_DIGIT(c)		((c) >= '0' && (c) <= '9')
 #define IS_SEPARATOR(c) ((c) != '\0' && strchr(" -./()", (c)) != NULL)

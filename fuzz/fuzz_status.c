@@ -12,11 +12,13 @@
  * The input is the whole body (no trailing NUL).  Checked beyond the
  * sanitizers, on an accepted answer: the status is 1 to 64 characters of
  * visible ASCII, signatureId is absent or a GUID, and errors is absent or
- * text that PostgreSQL's jsonb_in takes, since src/functions.c and
- * src/sync.c hand it to jsonb_in as it is (see harness.c for the model of
- * jsonb_in; an answer that makes jsonb_in raise turns a QF502 "invalid
- * answer" into a JSON syntax error, and in qes_api_status_many ends the
- * whole batch instead of one row).
+ * text that PostgreSQL's jsonb_in takes and that is valid UTF-8, since
+ * src/functions.c and src/sync.c hand it to jsonb_in as it is (see
+ * harness.c for the model of jsonb_in).  An answer that makes jsonb_in
+ * raise turns a QF502 "invalid answer" into a JSON syntax error, and in
+ * qes_api_status_many ends the whole batch instead of one row; invalid
+ * UTF-8 is stored by jsonb_in unchecked and then breaks every conversion
+ * of it, and the restore of a dump.
  *
  * fuzz/fuzz_status.c
  *
@@ -50,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			QF_CHECK(st.signature_id == NULL || qf_guid(st.signature_id),
 					 "qes_parse_status accepted a signatureId that is not a GUID");
 			QF_CHECK(st.errors == NULL || qf_jsonb_acceptable(st.errors, &why),
-					 "qes_parse_status accepted errors that jsonb_in refuses (%s): %.200s",
+					 "qes_parse_status accepted errors that are not valid jsonb text (%s): %.200s",
 					 why, st.errors);
 		}
 		else

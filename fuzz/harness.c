@@ -26,6 +26,8 @@ typedef struct Fence
 {
 	char	   *base;			/* FENCE_ROOM readable bytes, then the guard */
 	char	   *spill;			/* malloc'd copy of an input too long */
+	char	   *open;			/* the bytes unpoisoned for the last copy */
+	size_t		open_len;
 } Fence;
 
 static Fence fences[2];
@@ -59,9 +61,12 @@ fenced(int slot, const void *data, size_t len, bool terminate)
 	}
 	else
 	{
-		ASAN_POISON_MEMORY_REGION(f->base, FENCE_ROOM);
+		if (f->open != NULL)
+			ASAN_POISON_MEMORY_REGION(f->open, f->open_len);
 		copy = f->base + FENCE_ROOM - need;
 		ASAN_UNPOISON_MEMORY_REGION(copy, need);
+		f->open = copy;
+		f->open_len = need;
 	}
 	if (len > 0)
 		memcpy(copy, data, len);

@@ -53,9 +53,10 @@ extern bool qf_visible_ascii(const char *s, size_t max);
 extern bool qf_guid(const char *s);
 
 /*
- * Would PostgreSQL's jsonb_in take s?  RFC 8259 JSON, valid UTF-8, no NUL
- * (as \u0000 or raw), and no number whose exponent numeric_in refuses.
- * On false, *why says what is wrong.
+ * Is s text that PostgreSQL's jsonb_in takes, and valid in a UTF8
+ * database?  RFC 8259 JSON, no \u0000 or unpaired surrogate, no number
+ * out of numeric's range, and valid UTF-8 (which jsonb_in itself does not
+ * check).  On false, *why says what is wrong.
  */
 extern bool qf_jsonb_acceptable(const char *s, const char **why);
 

@@ -256,12 +256,6 @@ pnstrdup(const char *in, Size len)
 	return out;
 }
 
-size_t
-qes_shim_live_chunks(void)
-{
-	return nchunks;
-}
-
 void
 qes_shim_reset(void)
 {
@@ -598,6 +592,67 @@ pg_server_to_any(const char *s, int len, int encoding)
 		qes_shim_fail("pg_server_to_any to encoding %d is not in the shim",
 					  encoding);
 	return unconstify(char *, s);
+}
+
+/*
+ * The server's check of text in an encoding, for UTF-8 (the only one the
+ * shim knows): no NUL, no overlong form, no surrogate, nothing past
+ * U+10FFFF.  Returns the number of leading bytes that are valid.
+ */
+int
+pg_encoding_verifymbstr(int encoding, const char *mbstr, int len)
+{
+	const unsigned char *s = (const unsigned char *) mbstr;
+	int			done = 0;
+
+	if (encoding != PG_UTF8)
+		qes_shim_fail("pg_encoding_verifymbstr for encoding %d is not in the shim",
+					  encoding);
+	while (done < len)
+	{
+		const unsigned char *p = s + done;
+		int			left = len - done;
+		int			n;
+
+		if (p[0] == 0)
+			break;
+		if (p[0] < 0x80)
+			n = 1;
+		else if (p[0] >= 0xc2 && p[0] <= 0xdf)
+			n = left >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+		else if (p[0] >= 0xe0 && p[0] <= 0xef)
+			n = left >= 3 &&
+				p[1] >= (p[0] == 0xe0 ? 0xa0 : 0x80) &&
+				p[1] <= (p[0] == 0xed ? 0x9f : 0xbf) &&
+				(p[2] & 0xc0) == 0x80 ? 3 : 0;
+		else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+			n = left >= 4 &&
+				p[1] >= (p[0] == 0xf0 ? 0x90 : 0x80) &&
+				p[1] <= (p[0] == 0xf4 ? 0x8f : 0xbf) &&
+				(p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+		else
+			n = 0;
+		if (n == 0)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+bool
+pg_verify_mbstr(int encoding, const char *mbstr, int len, bool noError)
+{
+	int			valid = pg_encoding_verifymbstr(encoding, mbstr, len);
+
+	if (valid == len)
+		return true;
+	if (noError)
+		return false;
+	ereport(ERROR,
+			(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+			 errmsg("invalid byte sequence for encoding \"%s\": 0x%02x",
+					"UTF8", (unsigned char) mbstr[valid])));
+	return false;
 }
 
 /* ----------------------------------------------------------------

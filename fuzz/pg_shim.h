@@ -6,7 +6,8 @@
  *
  * src/answers.c and src/input.c are compiled unmodified against the
  * server's headers; pg_shim.c supplies the few server functions they call
- * (palloc and friends, StringInfo, ereport, pg_strncasecmp, snprintf).
+ * (palloc and friends, StringInfo, ereport, pg_strncasecmp, snprintf, and
+ * pg_verify_mbstr for UTF-8).
  *
  * Memory: every palloc'd chunk is a malloc of its own (so that
  * AddressSanitizer puts red zones around each one) and is remembered;
@@ -33,9 +34,6 @@
 
 /* Free every chunk palloc'd since the last reset; forget the last error */
 extern void qes_shim_reset(void);
-
-/* Number of chunks palloc'd and not yet freed */
-extern size_t qes_shim_live_chunks(void);
 
 /* The last ERROR caught by a PG_TRY(): its SQLSTATE, message and detail */
 extern int	qes_shim_error_code(void);

@@ -17,8 +17,11 @@
 #include "postgres.h"
 
 #include <limits.h>
+#include <math.h>
 #include <time.h>
 #include <json-c/json.h>
+
+#include "mb/pg_wchar.h"
 
 #include "qes.h"
 
@@ -37,6 +40,9 @@ parse_object(const char *body, size_t len)
 	size_t		end;
 
 	if (len == 0 || len > INT_MAX)
+		return NULL;
+	/* json-c lets overlong forms and surrogates through; PostgreSQL won't */
+	if (!pg_verify_mbstr(PG_UTF8, body, (int) len, true))
 		return NULL;
 	tok = json_tokener_new();
 	if (tok == NULL)
@@ -201,6 +207,41 @@ qes_parse_validation_code(const char *body, size_t len, char **code)
 }
 
 /*
+ * Make the numbers of a JSON value fit for PostgreSQL's jsonb: json-c keeps
+ * a number's text as it came (NaN, 1., 00.5), so every double is printed
+ * afresh in json-c's own format; a double that is not finite is refused.
+ */
+static bool
+normalize_numbers(json_object *v)
+{
+	switch (json_object_get_type(v))
+	{
+		case json_type_double:
+			if (!isfinite(json_object_get_double(v)))
+				return false;
+			json_object_set_serializer(v, NULL, NULL, NULL);
+			return true;
+		case json_type_array:
+			for (size_t i = 0; i < json_object_array_length(v); i++)
+				if (!normalize_numbers(json_object_array_get_idx(v, i)))
+					return false;
+			return true;
+		case json_type_object:
+			{
+				json_object_object_foreach(v, key, member)
+				{
+					(void) key;
+					if (!normalize_numbers(member))
+						return false;
+				}
+				return true;
+			}
+		default:
+			return true;
+	}
+}
+
+/*
  * E6 (and the webhook, which carries the same fields):
  * {"signatureId": "<guid>", "status": "...", "statusCode": 0..6000,
  *	"errors": [...]}.  A status we do not know is kept as it came; it must
@@ -245,6 +286,8 @@ qes_parse_status(const char *body, size_t len, QesStatus *status)
 	{
 		if (!json_object_is_type(v, json_type_array))
 			reason = "errors is not an array";
+		else if (!normalize_numbers(v))
+			reason = "errors holds a number that is not finite";
 		else
 		{
 			const char *text =
@@ -400,8 +443,10 @@ qes_parse_signed(const char *content_type, char *body, size_t len,
 	char		delim[84];
 	size_t		dlen;
 	const char *p;
-	const char *end = body + len;
+	const char *end;
 
+	if (body == NULL)
+		len = 0;
 	if (pg_strncasecmp(content_type, "multipart/", 10) != 0)
 	{
 		if (content_type[0] != '\0' &&
@@ -417,6 +462,9 @@ qes_parse_signed(const char *content_type, char *body, size_t len,
 
 	if (!get_boundary(content_type, boundary, sizeof(boundary)))
 		return "the multipart answer has no usable boundary";
+	if (body == NULL)
+		return "the multipart answer has no complete application/pdf part";
+	end = body + len;
 	dlen = snprintf(delim, sizeof(delim), "--%s", boundary);
 
 	p = find_bytes(body, len, delim, dlen);

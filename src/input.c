@@ -265,8 +265,8 @@ qes_mask_mobile(const char *number)
 /*
  * A short, cleaned excerpt of a body for an error detail: printable ASCII
  * only, white space folded, anything that could be a phone number echoed
- * back masked (7 to 15 digits, with or without separators between them),
- * cut at EXCERPT_MAX characters.
+ * back masked (7 digits or more, whatever stands between them), cut at
+ * EXCERPT_MAX characters.
  */
 char *
 qes_excerpt(const char *data, size_t len)
@@ -285,10 +285,17 @@ qes_excerpt(const char *data, size_t len)
 			size_t		ndigits = 0;
 			size_t		end = 0;
 
-			/* digits with the separators people write numbers with */
+			/*
+			 * Digits with what people write between them: the usual
+			 * separators, and any byte that is not printable ASCII (a
+			 * no-break space, a tab, a NUL).
+			 */
 			while (i + run < len &&
 				   (IS_ASCII_DIGIT(data[i + run]) ||
-					strchr(" -./()", data[i + run]) != NULL))
+					(data[i + run] != '\0' &&
+					 strchr(" -./()", data[i + run]) != NULL) ||
+					(unsigned char) data[i + run] < 0x20 ||
+					(unsigned char) data[i + run] >= 0x7f))
 			{
 				if (IS_ASCII_DIGIT(data[i + run]))
 				{
@@ -297,10 +304,17 @@ qes_excerpt(const char *data, size_t len)
 				}
 				run++;
 			}
-			if (ndigits >= 7 && ndigits <= 15)
+			if (ndigits >= 7)
 				appendStringInfo(&buf, "<%zu digits>", ndigits);
 			else
-				appendBinaryStringInfo(&buf, data + i, (int) end);
+			{
+				for (size_t k = 0; k < end && buf.len < EXCERPT_MAX; k++)
+				{
+					unsigned char d = (unsigned char) data[i + k];
+
+					appendStringInfoChar(&buf, (char) ((d < 0x20 || d >= 0x7f) ? ' ' : d));
+				}
+			}
 			i += end;
 			continue;
 		}
