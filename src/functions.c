@@ -25,6 +25,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 #include "qes.h"
@@ -40,6 +41,7 @@ PG_FUNCTION_INFO_V1(qes_api_signed_document);
 PG_FUNCTION_INFO_V1(qes_api_contract);
 PG_FUNCTION_INFO_V1(qes_normalize_mobile_number);
 PG_FUNCTION_INFO_V1(qes_mask_mobile_number);
+PG_FUNCTION_INFO_V1(qes_verify_signed);
 
 /*
  * Refuse a NULL argument with a message that names it.
@@ -356,4 +358,51 @@ qes_mask_mobile_number(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	number = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	PG_RETURN_TEXT_P(cstring_to_text(qes_mask_mobile(number)));
+}
+
+/*
+ * qes_verify_signed(original bytea, signed bytea) returns one row: what
+ * each check of qes_verify_pdf found, the signer, and the verdict with its
+ * reason.
+ */
+Datum
+qes_verify_signed(PG_FUNCTION_ARGS)
+{
+	bytea	   *orig;
+	bytea	   *pdf;
+	QesVerdict	v;
+	Datum		values[13];
+	bool		nulls[13];
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("original and signed document must not be null")));
+	orig = PG_GETARG_BYTEA_PP(0);
+	pdf = PG_GETARG_BYTEA_PP(1);
+	qes_verify_pdf(VARDATA_ANY(orig), VARSIZE_ANY_EXHDR(orig),
+				   VARDATA_ANY(pdf), VARSIZE_ANY_EXHDR(pdf), &v);
+
+	memset(nulls, false, sizeof(nulls));
+	values[0] = BoolGetDatum(v.starts_with_original);
+	values[1] = BoolGetDatum(v.update_only_signature);
+	values[2] = BoolGetDatum(v.byte_range_ok);
+	values[3] = BoolGetDatum(v.signature_ok);
+	values[4] = v.subject ? CStringGetTextDatum(v.subject) : (Datum) 0;
+	nulls[4] = v.subject == NULL;
+	values[5] = v.issuer ? CStringGetTextDatum(v.issuer) : (Datum) 0;
+	nulls[5] = v.issuer == NULL;
+	values[6] = v.serial ? CStringGetTextDatum(v.serial) : (Datum) 0;
+	nulls[6] = v.serial == NULL;
+	values[7] = TimestampTzGetDatum(v.valid_from);
+	values[8] = TimestampTzGetDatum(v.valid_until);
+	nulls[7] = nulls[8] = !v.has_validity;
+	values[9] = TimestampTzGetDatum(v.signing_time);
+	nulls[9] = !v.has_signing_time;
+	values[10] = BoolGetDatum(v.chain_trusted == 1);
+	nulls[10] = v.chain_trusted == -1;
+	values[11] = BoolGetDatum(v.reason == NULL);
+	values[12] = v.reason ? CStringGetTextDatum(v.reason) : (Datum) 0;
+	nulls[12] = v.reason == NULL;
+	PG_RETURN_DATUM(make_record(fcinfo, values, nulls));
 }

@@ -22,6 +22,7 @@
 #ifndef QES_H
 #define QES_H
 
+#include "datatype/timestamp.h"
 #include "utils/elog.h"
 
 /*
@@ -190,5 +191,27 @@ extern void qes_describe_answer(const QesHttpRequest *req,
 								int *sqlerrcode, char **message,
 								char **detail, char **hint);
 extern int	qes_retry_after(const QesHttpResponse *resp);
+
+/* verify.c */
+typedef struct QesVerdict
+{
+	bool		starts_with_original;
+	bool		update_only_signature;
+	bool		byte_range_ok;
+	bool		signature_ok;
+	char	   *subject;
+	char	   *issuer;
+	char	   *serial;
+	bool		has_validity;
+	TimestampTz valid_from;
+	TimestampTz valid_until;
+	bool		has_signing_time;
+	TimestampTz signing_time;
+	int			chain_trusted;	/* 1, 0, or -1 when there is no trust file */
+	const char *reason;			/* why the verdict fails; NULL when it holds */
+} QesVerdict;
+
+extern void qes_verify_pdf(const char *orig, size_t olen, const char *pdf,
+						   size_t len, QesVerdict *v);
 
 #endif							/* QES_H */

@@ -21,6 +21,8 @@
  *
  * Everything here reads untrusted bytes: every offset is checked against
  * the file's length, and OpenSSL's objects are released in a PG_FINALLY.
+ * The SQL-callable qes_verify_signed (functions.c) calls qes_verify_pdf;
+ * so does the fuzz harness fuzz/fuzz_verify.c.
  *
  * src/verify.c
  *
@@ -35,33 +37,10 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
-#include "access/htup_details.h"
-#include "fmgr.h"
-#include "funcapi.h"
-#include "utils/builtins.h"
 #include "utils/timestamp.h"
 
 #include "qes.h"
 
-PG_FUNCTION_INFO_V1(qes_verify_signed);
-
-typedef struct Verdict
-{
-	bool		starts_with_original;
-	bool		update_only_signature;
-	bool		byte_range_ok;
-	bool		signature_ok;
-	char	   *subject;
-	char	   *issuer;
-	char	   *serial;
-	bool		has_validity;
-	TimestampTz valid_from;
-	TimestampTz valid_until;
-	bool		has_signing_time;
-	TimestampTz signing_time;
-	int			chain_trusted;	/* 1, 0, or -1 when there is no trust file */
-	const char *reason;
-} Verdict;
 
 /* where the signature sits in the file */
 typedef struct ByteRange
@@ -324,7 +303,7 @@ x509_name_text(const X509_NAME *name)
  * What the signer's certificate says: subject, issuer, serial, validity.
  */
 static void
-describe_signer(X509 *signer, Verdict *v)
+describe_signer(X509 *signer, QesVerdict *v)
 {
 	BIGNUM	   *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(signer), NULL);
 
@@ -348,7 +327,7 @@ describe_signer(X509 *signer, Verdict *v)
  * The signing time of the CMS signed attributes, if there is one.
  */
 static void
-read_signing_time(CMS_ContentInfo *cms, Verdict *v)
+read_signing_time(CMS_ContentInfo *cms, QesVerdict *v)
 {
 	STACK_OF(CMS_SignerInfo) *infos = CMS_get0_SignerInfos(cms);
 	CMS_SignerInfo *si;
@@ -375,7 +354,7 @@ read_signing_time(CMS_ContentInfo *cms, Verdict *v)
  * with a trust file, whether its chain ends in one of its CAs.
  */
 static void
-check_signature(const char *pdf, const ByteRange *br, Verdict *v)
+check_signature(const char *pdf, const ByteRange *br, QesVerdict *v)
 {
 	size_t		derlen;
 	unsigned char *der = decode_hex(pdf + br->b + 1, br->c - br->b - 2,
@@ -386,6 +365,7 @@ check_signature(const char *pdf, const ByteRange *br, Verdict *v)
 	volatile X509_STORE *store = NULL;
 	volatile X509_STORE_CTX *ctx = NULL;
 	volatile STACK_OF(X509) *certs = NULL;
+	volatile STACK_OF(X509) *signers = NULL;	/* the stack is ours to free */
 
 	memcpy(covered, pdf, br->b);
 	memcpy(covered + br->b, pdf + br->c, br->d);
@@ -393,7 +373,6 @@ check_signature(const char *pdf, const ByteRange *br, Verdict *v)
 	PG_TRY();
 	{
 		const unsigned char *p = der;
-		STACK_OF(X509) *signers;
 
 		cms = d2i_CMS_ContentInfo(NULL, &p, (long) derlen);
 		if (cms == NULL ||
@@ -409,9 +388,9 @@ check_signature(const char *pdf, const ByteRange *br, Verdict *v)
 				v->reason = "the CMS signature does not verify over the signed bytes";
 			read_signing_time((CMS_ContentInfo *) cms, v);
 			signers = CMS_get0_signers((CMS_ContentInfo *) cms);
-			if (signers != NULL && sk_X509_num(signers) > 0)
+			if (signers != NULL && sk_X509_num((STACK_OF(X509) *) signers) > 0)
 			{
-				X509	   *signer = sk_X509_value(signers, 0);
+				X509	   *signer = sk_X509_value((STACK_OF(X509) *) signers, 0);
 
 				describe_signer(signer, v);
 				if (qes_trust_file != NULL && qes_trust_file[0] != '\0')
@@ -437,6 +416,8 @@ check_signature(const char *pdf, const ByteRange *br, Verdict *v)
 	}
 	PG_FINALLY();
 	{
+		if (signers != NULL)
+			sk_X509_free((STACK_OF(X509) *) signers);
 		if (certs != NULL)
 			sk_X509_pop_free((STACK_OF(X509) *) certs, X509_free);
 		if (ctx != NULL)
@@ -455,15 +436,17 @@ check_signature(const char *pdf, const ByteRange *br, Verdict *v)
 }
 
 /*
- * Verify a signed PDF against the original; see the file header.
+ * Verify a signed PDF against the original; see the file header.  Every
+ * finding goes into *v, with the first reason the verdict fails.
  */
-static void
-verify(const char *orig, size_t olen, const char *pdf, size_t len, Verdict *v)
+void
+qes_verify_pdf(const char *orig, size_t olen, const char *pdf, size_t len,
+			   QesVerdict *v)
 {
 	ByteRange	br;
 	const char *problem;
 
-	memset(v, 0, sizeof(Verdict));
+	memset(v, 0, sizeof(QesVerdict));
 	v->chain_trusted = -1;
 
 	v->starts_with_original = olen > 0 && len > olen &&
@@ -492,56 +475,4 @@ verify(const char *orig, size_t olen, const char *pdf, size_t len, Verdict *v)
 	else if (v->reason == NULL && v->has_signing_time && v->has_validity &&
 			 (v->signing_time < v->valid_from || v->signing_time > v->valid_until))
 		v->reason = "the signing time lies outside the certificate's validity";
-}
-
-/*
- * qes_verify_signed(original bytea, signed bytea) returns one row: what
- * each check found, the signer, and the verdict with its reason.
- */
-Datum
-qes_verify_signed(PG_FUNCTION_ARGS)
-{
-	bytea	   *orig;
-	bytea	   *pdf;
-	Verdict		v;
-	TupleDesc	tupdesc;
-	Datum		values[13];
-	bool		nulls[13];
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("original and signed document must not be null")));
-	orig = PG_GETARG_BYTEA_PP(0);
-	pdf = PG_GETARG_BYTEA_PP(1);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
-	verify(VARDATA_ANY(orig), VARSIZE_ANY_EXHDR(orig),
-		   VARDATA_ANY(pdf), VARSIZE_ANY_EXHDR(pdf), &v);
-
-	memset(nulls, false, sizeof(nulls));
-	values[0] = BoolGetDatum(v.starts_with_original);
-	values[1] = BoolGetDatum(v.update_only_signature);
-	values[2] = BoolGetDatum(v.byte_range_ok);
-	values[3] = BoolGetDatum(v.signature_ok);
-	values[4] = v.subject ? CStringGetTextDatum(v.subject) : (Datum) 0;
-	nulls[4] = v.subject == NULL;
-	values[5] = v.issuer ? CStringGetTextDatum(v.issuer) : (Datum) 0;
-	nulls[5] = v.issuer == NULL;
-	values[6] = v.serial ? CStringGetTextDatum(v.serial) : (Datum) 0;
-	nulls[6] = v.serial == NULL;
-	values[7] = TimestampTzGetDatum(v.valid_from);
-	values[8] = TimestampTzGetDatum(v.valid_until);
-	nulls[7] = nulls[8] = !v.has_validity;
-	values[9] = TimestampTzGetDatum(v.signing_time);
-	nulls[9] = !v.has_signing_time;
-	values[10] = BoolGetDatum(v.chain_trusted == 1);
-	nulls[10] = v.chain_trusted == -1;
-	values[11] = BoolGetDatum(v.reason == NULL);
-	values[12] = v.reason ? CStringGetTextDatum(v.reason) : (Datum) 0;
-	nulls[12] = v.reason == NULL;
-
-	tupdesc = BlessTupleDesc(tupdesc);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
