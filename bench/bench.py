@@ -42,12 +42,14 @@ MODES = {
         "sync_n": 10000, "sync_plan": [(64, 5, 5), (16, 3, 1), (1, 1, 0)], "sync_n_c1": 10000,
         "doc_sizes": [1, 10, 25], "doc_reps": 5, "mem_reps": 3,
         "token_calls": 1000, "token_backends": 20, "token_calls_each": 50, "token_reps": 3,
+        "verify_mib": 25, "verify_reps": 5,
     },
     "quick": {
         "calls_m": 200, "calls_reps": 3,
         "sync_n": 500, "sync_plan": [(64, 3, 3), (16, 2, 1), (1, 1, 0)], "sync_n_c1": 50,
         "doc_sizes": [1, 10], "doc_reps": 3, "mem_reps": 1,
         "token_calls": 1000, "token_backends": 20, "token_calls_each": 50, "token_reps": 1,
+        "verify_mib": 10, "verify_reps": 3,
     },
 }
 LATENCY_MS = 20
@@ -499,6 +501,48 @@ def bench_tokens(cfg):
     results["tokens"] = fig
 
 
+def bench_verify(cfg):
+    """5. qes_verify_signed on a signed PDF against Debian's pdfsig on the same
+    file (pdfsig trusting the simulator's signing CA through an NSS database)."""
+    mib = cfg["verify_mib"]
+    log("5. verifying a %d MiB signed PDF: qes_verify_signed vs pdfsig" % mib)
+    work = os.path.join(results["work"], "verify")
+    os.makedirs(work, exist_ok=True)
+    os.chmod(work, 0o755)
+    top = os.environ["QES_TOP"]
+    original = os.path.join(work, "original.pdf")
+    signed = os.path.join(work, "signed.pdf")
+    run(["python3", os.path.join(top, "test/sim/makepdf.py"), "--pages", "3",
+         "--size", str(mib * 1024 * 1024), "--out", original])
+    run(["python3", os.path.join(top, "test/sim/pdfsign.py"), "sign", "--chain", SIM_DIR,
+         original, signed])
+    for path in (original, signed):
+        os.chmod(path, 0o644)
+    nss = os.path.join(work, "nss")
+    os.makedirs(nss, exist_ok=True)
+    run(["certutil", "-N", "-d", "sql:" + nss, "--empty-password"])
+    run(["certutil", "-A", "-d", "sql:" + nss, "-n", "simulator signing CA", "-t", "CT,C,C",
+         "-i", os.path.join(SIM_DIR, "signing-ca.pem")])
+
+    db = "bench_verify"
+    new_database(db)
+    psql("CREATE TABLE pdfs AS SELECT pg_read_binary_file('%s') AS o, "
+         "pg_read_binary_file('%s') AS s;\n" % (original, signed), db)
+    script = "\\timing on\n" + "SELECT v.verdict FROM pdfs, qes_verify_signed(pdfs.o, pdfs.s) v;\n" * (cfg["verify_reps"] + 1)
+    out, _, _ = psql(script, db)
+    ours = timings(out)[1:]
+    if not out.strip().startswith("t"):
+        raise Failure("qes_verify_signed did not accept the benchmark's signed PDF: %s" % out[:200])
+    theirs = []
+    for _ in range(cfg["verify_reps"]):
+        text, _, seconds = run(["pdfsig", "-nssdir", "sql:" + nss, signed])
+        if "Signature is Valid" not in text:
+            raise Failure("pdfsig did not accept the benchmark's signed PDF")
+        theirs.append(seconds)
+    results["verify"] = {"mib": mib, "qes_seconds": ours, "pdfsig_seconds": theirs}
+    log("   qes_verify_signed %.3f s, pdfsig %.3f s (medians)" % (median(ours), median(theirs)))
+
+
 # -- the table ---------------------------------------------------------------------------
 
 def verdict(ok):
@@ -604,6 +648,14 @@ def report(cfg):
                      "%.2f per backend" % median([x["tokens"] / nb for x in many]), "<= 1",
                      verdict(all(x["tokens"] <= nb for x in many))))
 
+    ver = results.get("verify")
+    if ver:
+        ratio = median(ver["qes_seconds"]) / median(ver["pdfsig_seconds"])
+        rows.append(("5. verify %d MiB x%d" % (ver["mib"], len(ver["qes_seconds"])),
+                     "qes_verify_signed()", "%.3f s" % median(ver["qes_seconds"]),
+                     "pdfsig %.3f s" % median(ver["pdfsig_seconds"]), "%.2fx" % ratio,
+                     "<= 1.50x", verdict(ratio <= 1.5)))
+
     header = ("measurement", "what", "extension", "reference", "ratio", "target", "")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     fmt = "  ".join("%%-%ds" % wd for wd in widths)
@@ -632,6 +684,9 @@ def report(cfg):
     w("   upload's input, pg_read_binary_file() in ARRAY[...], is in every upload figure; its")
     w("   own cost is the 'document alone' row.")
     w("4. E1 requests counted by the simulator after simctl clear-requests; new backends.")
+    w("5. qes_verify_signed over the stored original and signed PDF (both read from a table,")
+    w("   so detoasting is included), psql's \\timing; pdfsig: wall time of the whole command,")
+    w("   trusting the simulator's signing CA through a throwaway NSS database.")
     return "\n".join(lines)
 
 
@@ -639,13 +694,14 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--mode", choices=sorted(MODES), default="full")
     p.add_argument("--work", required=True)
-    p.add_argument("--only", default="calls,sync,docs,tokens")
+    p.add_argument("--only", default="calls,sync,docs,tokens,verify")
     args = p.parse_args()
     cfg = MODES[args.mode]
     results.update({"mode": args.mode, "work": args.work, "config": cfg,
                     "date": time.strftime("%Y-%m-%d %H:%M %Z")})
     results["machine"] = machine()
-    steps = {"calls": bench_calls, "sync": bench_sync, "docs": bench_docs, "tokens": bench_tokens}
+    steps = {"calls": bench_calls, "sync": bench_sync, "docs": bench_docs, "tokens": bench_tokens,
+             "verify": bench_verify}
     try:
         for name in args.only.split(","):
             t0 = time.monotonic()
