@@ -52,6 +52,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import pdfobjects                       # noqa: E402
+import tlscerts                         # noqa: E402
 from pdfobjects import Name, Ref, PdfError      # noqa: E402
 
 CONTENTS_BYTES = 8192       # room reserved for the CMS blob (hex doubles it)
@@ -66,13 +67,7 @@ class SigningError(RuntimeError):
 
 # -- the throwaway signing chain -----------------------------------------------
 
-REQ_CONFIG = """\
-[ req ]
-distinguished_name = dn
-prompt = no
-[ dn ]
-CN = unused
-"""
+REQ_CONFIG = tlscerts.REQ_CONFIG      # the same minimal openssl req configuration
 
 EXTENSIONS = """\
 [ intermediate ]
