@@ -18,23 +18,11 @@
  */
 #include "postgres.h"
 
-#include "utils/timestamp.h"
-
 #include "qes.h"
 
 #include "harness.h"
 
-/* settings.c's, not linked here */
-char	   *qes_trust_file = NULL;
-
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* utils/adt/timestamp.c's, not linked here */
-TimestampTz
-time_t_to_timestamptz(pg_time_t tm)
-{
-	return (TimestampTz) (tm - 946684800) * 1000000;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

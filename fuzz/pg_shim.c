@@ -18,6 +18,8 @@
  */
 #include "postgres.h"
 
+#include "utils/timestamp.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -847,4 +849,17 @@ const char *
 qes_shim_error_hint(void)
 {
 	return last_hint;
+}
+
+/*
+ * What src/verify.c needs besides: the qes.trust_file setting (settings.c;
+ * unset here, so no chain is judged) and utils/adt/timestamp.c's
+ * conversion from time_t.
+ */
+char	   *qes_trust_file = NULL;
+
+TimestampTz
+time_t_to_timestamptz(pg_time_t tm)
+{
+	return (TimestampTz) (tm - 946684800) * 1000000;
 }
