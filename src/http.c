@@ -687,7 +687,8 @@ qes_http_describe_failure(const QesHttpRequest *req,
 		*message = pstrdup("Fourthline did not answer in time");
 		*detail = psprintf("Operation: %s. Phase: %s. The limit of %d ms set by %s ran out.",
 						   req->operation, phase,
-						   connecting ? qes_connect_timeout : qes_request_timeout,
+						   connecting ? qes_connect_timeout :
+						   qes_request_timeout,
 						   connecting ? "qes.connect_timeout" : "qes.request_timeout");
 	}
 	else if (strcmp(phase, "DNS") == 0 || strcmp(phase, "connect") == 0 ||

@@ -161,8 +161,8 @@ separator_length(const unsigned char *p)
  * Turn a mobile number as people type it into E.164: "+", a country code
  * and the subscriber number, 8 to 15 digits in all.  A leading "00" stands
  * for "+"; a "(0)" right after the country code (as in +44 (0)7700 900123)
- * is the national trunk prefix and is dropped, once.  A number without an international
- * prefix is refused: its country cannot be known.
+ * is the national trunk prefix and is dropped, once.  A number without an
+ * international prefix is refused: its country cannot be known.
  *
  * The messages never repeat the number.
  */
@@ -312,7 +312,9 @@ qes_excerpt(const char *data, size_t len)
 				{
 					unsigned char d = (unsigned char) data[i + k];
 
-					appendStringInfoChar(&buf, (char) ((d < 0x20 || d >= 0x7f) ? ' ' : d));
+					if (d < 0x20 || d >= 0x7f)
+						d = ' ';
+					appendStringInfoChar(&buf, (char) d);
 				}
 			}
 			i += end;

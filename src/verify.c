@@ -172,13 +172,15 @@ has_name_pair(const char *body, size_t len, const char *key,
 		size_t		j;
 
 		if (body[i] != '/' || memcmp(body + i, key, klen) != 0 ||
-			(i + klen < len && !is_pdf_delimiter((unsigned char) body[i + klen])))
+			(i + klen < len &&
+			 !is_pdf_delimiter((unsigned char) body[i + klen])))
 			continue;
 		j = i + klen;
 		while (j < len && is_pdf_space((unsigned char) body[j]))
 			j++;
 		if (j + vlen <= len && memcmp(body + j, value, vlen) == 0 &&
-			(j + vlen == len || is_pdf_delimiter((unsigned char) body[j + vlen])))
+			(j + vlen == len ||
+			 is_pdf_delimiter((unsigned char) body[j + vlen])))
 			return true;
 	}
 	return false;
@@ -376,7 +378,8 @@ check_signature(const char *pdf, const ByteRange *br, QesVerdict *v)
 
 		cms = d2i_CMS_ContentInfo(NULL, &p, (long) derlen);
 		if (cms == NULL ||
-			OBJ_obj2nid(CMS_get0_type((CMS_ContentInfo *) cms)) != NID_pkcs7_signed)
+			OBJ_obj2nid(CMS_get0_type((CMS_ContentInfo *) cms)) !=
+			NID_pkcs7_signed)
 			v->reason = "the signature is not a CMS SignedData";
 		else
 		{
@@ -390,7 +393,9 @@ check_signature(const char *pdf, const ByteRange *br, QesVerdict *v)
 			signers = CMS_get0_signers((CMS_ContentInfo *) cms);
 			if (signers != NULL && sk_X509_num((STACK_OF(X509) *) signers) > 0)
 			{
-				X509	   *signer = sk_X509_value((STACK_OF(X509) *) signers, 0);
+				X509	   *signer;
+
+				signer = sk_X509_value((STACK_OF(X509) *) signers, 0);
 
 				describe_signer(signer, v);
 				if (qes_trust_file != NULL && qes_trust_file[0] != '\0')
@@ -473,6 +478,7 @@ qes_verify_pdf(const char *orig, size_t olen, const char *pdf, size_t len,
 	else if (v->reason == NULL && v->chain_trusted == 0)
 		v->reason = "the signer's certificate does not chain to a CA of qes.trust_file";
 	else if (v->reason == NULL && v->has_signing_time && v->has_validity &&
-			 (v->signing_time < v->valid_from || v->signing_time > v->valid_until))
+			 (v->signing_time < v->valid_from ||
+			  v->signing_time > v->valid_until))
 		v->reason = "the signing time lies outside the certificate's validity";
 }
