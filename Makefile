@@ -39,6 +39,9 @@ EXTRA_CLEAN = results regression.diffs regression.out
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# every file includes the shared header: a change to it rebuilds them all
+$(OBJS): src/qes.h
+
 # the test list, for test/run-tests
 print-regress:
 	@echo $(REGRESS)

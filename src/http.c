@@ -39,6 +39,8 @@
 #define POLL_MS				10
 #define MAX_CONCURRENCY		256
 #define FIRST_BODY_SIZE		8192
+/* most header bytes an answer may have (libcurl's own limit is per line) */
+#define MAX_HEADER_BYTES	(64 * 1024)
 #define USER_AGENT			"qes/0.1"
 
 /* where a part's bytes are read from, for libcurl's mime API */
@@ -153,8 +155,9 @@ copy_header_value(char *dst, size_t dstlen, const char *value, size_t len)
 }
 
 /*
- * libcurl's header callback: keep the few headers we act on.  A new status
- * line (after a 100 Continue) starts the set afresh.
+ * libcurl's header callback: keep the few headers we act on, and stop the
+ * transfer when the headers pass MAX_HEADER_BYTES.  A new status line
+ * (after a 1xx answer) starts the set afresh.
  */
 static size_t
 read_header(char *line, size_t size, size_t nitems, void *arg)
@@ -176,6 +179,9 @@ read_header(char *line, size_t size, size_t nitems, void *arg)
 		sizeof(((QesHttpResponse *) 0)->request_id)},
 	};
 
+	resp->header_bytes += len;
+	if (resp->header_bytes > MAX_HEADER_BYTES)
+		return 0;
 	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0)
 	{
 		resp->content_type[0] = '\0';
@@ -484,6 +490,7 @@ failure_phase(Transfer *t, CURLcode rc)
 	curl_off_t	started = 0;
 	curl_off_t	first_byte = 0;
 	curl_off_t	sent = 0;
+	long		local_port = 0;
 
 	switch (rc)
 	{
@@ -512,16 +519,19 @@ failure_phase(Transfer *t, CURLcode rc)
 	/*
 	 * A timeout: the timers say how far the transfer got.  A reused
 	 * connection reports no connect time, but it does report the start of
-	 * the transfer.
+	 * the transfer.  While the TLS handshake is still going, libcurl 7.88
+	 * reports no connect time either, but the socket has its local port
+	 * once the TCP connection is up.
 	 */
 	curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connected);
 	curl_easy_getinfo(t->easy, CURLINFO_APPCONNECT_TIME_T, &secured);
 	curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &started);
 	curl_easy_getinfo(t->easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte);
 	curl_easy_getinfo(t->easy, CURLINFO_SIZE_UPLOAD_T, &sent);
+	curl_easy_getinfo(t->easy, CURLINFO_LOCAL_PORT, &local_port);
 	if (started == 0)
 	{
-		if (connected != 0 && secured == 0 &&
+		if ((connected != 0 || local_port != 0) && secured == 0 &&
 			strncmp(t->req->url, "https:", 6) == 0)
 			return "TLS";
 		return "connect";
@@ -676,6 +686,15 @@ qes_http_describe_failure(const QesHttpRequest *req,
 		*message = pstrdup("answer from Fourthline is too large");
 		*detail = psprintf("Operation: %s. The body exceeded %zu bytes.",
 						   req->operation, req->max_body);
+	}
+	else if (resp->header_bytes > MAX_HEADER_BYTES ||
+			 (resp->curl_code == CURLE_OUT_OF_MEMORY && resp->status != 0))
+	{
+		/* libcurl answers a header line over 100 kB with "out of memory" */
+		*sqlerrcode = ERRCODE_QES_INVALID_ANSWER;
+		*message = pstrdup("answer from Fourthline is too large");
+		*detail = psprintf("Operation: %s. Its headers exceeded %d bytes.",
+						   req->operation, MAX_HEADER_BYTES);
 	}
 	else if (resp->curl_code == CURLE_OPERATION_TIMEDOUT)
 	{

@@ -104,6 +104,7 @@ typedef struct QesHttpResponse
 	const char *phase;			/* where a failed transfer stopped */
 	char		error[256];		/* libcurl's words for a failed transfer */
 	bool		over_cap;		/* body was larger than max_body */
+	size_t		header_bytes;	/* bytes of headers received */
 	long		status;			/* HTTP status */
 	char		content_type[128];
 	char		retry_after[64];
@@ -159,6 +160,7 @@ extern char *qes_parse_error_code(const char *body, size_t len);
 extern const char *qes_parse_signed(const char *content_type, char *body,
 									size_t len, char **pdf, size_t *pdf_len);
 extern int	qes_parse_retry_after(const char *value, long now);
+extern bool qes_is_json_type(const char *content_type);
 extern bool qes_is_guid(const char *s);
 
 /* endpoints.c */
