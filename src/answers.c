@@ -510,6 +510,27 @@ qes_parse_signed(const char *content_type, char *body, size_t len,
 }
 
 /*
+ * Whether a success answer's Content-Type allows reading its body as JSON:
+ * application/json, a type ending in +json, or none at all.  A proxy's or
+ * captive portal's page that comes with a 200 is not read as an answer.
+ */
+bool
+qes_is_json_type(const char *content_type)
+{
+	size_t		len;
+
+	while (*content_type == ' ' || *content_type == '\t')
+		content_type++;
+	len = strcspn(content_type, "; \t");
+	if (len == 0)
+		return true;
+	if (len == 16 && pg_strncasecmp(content_type, "application/json", 16) == 0)
+		return true;
+	return len > 5 && pg_strncasecmp(content_type + len - 5, "+json", 5) == 0 &&
+		pg_strncasecmp(content_type, "application/", 12) == 0;
+}
+
+/*
  * Seconds to wait according to a Retry-After value: a number of seconds
  * or an HTTP date.  Returns -1 when the value is neither.
  */

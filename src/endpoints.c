@@ -34,6 +34,7 @@
 
 #define JSON_ANSWER_CAP		(1024 * 1024)
 #define PDF_ANSWER_CAP		(QES_MAX_DOCUMENT_SIZE + 1024 * 1024)
+#define NOT_JSON			"the Content-Type is not JSON"
 
 typedef enum QesEndpointId
 {
@@ -271,6 +272,18 @@ is_success(const QesHttpResponse *resp)
 	return resp->status >= 200 && resp->status <= 299;
 }
 
+/*
+ * A success that should come without content (204): any 2xx will do, but
+ * one with a body that is not JSON is a proxy's page, not Fourthline's
+ * word that the request was carried out.
+ */
+static void
+check_no_content(const QesHttpRequest *req, const QesHttpResponse *resp)
+{
+	if (resp->len > 0 && !qes_is_json_type(resp->content_type))
+		raise_invalid(req, resp, NOT_JSON);
+}
+
 /* Serialize a json-c object into a palloc'd string and release it */
 static char *
 json_to_text(json_object *obj)
@@ -343,7 +356,8 @@ qes_request_token(char **token, int *expires_in)
 
 	if (!is_success(&resp))
 		qes_raise_answer(&req, &resp);
-	reason = qes_parse_token(QES_BODY(&resp), resp.len, token, expires_in);
+	reason = !qes_is_json_type(resp.content_type) ? NOT_JSON :
+		qes_parse_token(QES_BODY(&resp), resp.len, token, expires_in);
 	explicit_bzero(QES_BODY(&resp), resp.len);
 	if (reason != NULL)
 		raise_invalid(&req, &resp, reason);
@@ -370,7 +384,8 @@ qes_create_workflow(const char *partner_client_id, const char *workflow_name,
 						   json_object_new_string(partner_client_id));
 	call_json(&req, &resp, json_to_text(obj));
 
-	reason = qes_parse_workflow(QES_BODY(&resp), resp.len, workflow_id,
+	reason = !qes_is_json_type(resp.content_type) ? NOT_JSON :
+		qes_parse_workflow(QES_BODY(&resp), resp.len, workflow_id,
 								client_id);
 	if (reason != NULL)
 		raise_invalid(&req, &resp, reason);
@@ -473,6 +488,7 @@ qes_upload_documents(const char *workflow_id, const QesDocument *docs,
 	qes_authorized_perform(&req, &resp);
 	if (!is_success(&resp))
 		qes_raise_answer(&req, &resp);
+	check_no_content(&req, &resp);
 }
 
 /*
@@ -489,6 +505,7 @@ qes_upload_mobile(const char *workflow_id, const char *e164)
 	obj = json_object_new_object();
 	json_object_object_add(obj, "mobileNumber", json_object_new_string(e164));
 	call_json(&req, &resp, json_to_text(obj));
+	check_no_content(&req, &resp);
 }
 
 /*
@@ -504,7 +521,8 @@ qes_create_session(const char *workflow_id)
 
 	prepare(&req, E5_CREATE_SESSION, workflow_id, NULL);
 	call_json(&req, &resp, NULL);
-	reason = qes_parse_validation_code(QES_BODY(&resp), resp.len, &code);
+	reason = !qes_is_json_type(resp.content_type) ? NOT_JSON :
+		qes_parse_validation_code(QES_BODY(&resp), resp.len, &code);
 	if (reason != NULL)
 		raise_invalid(&req, &resp, reason);
 	return code;
@@ -531,7 +549,8 @@ qes_read_status(const char *workflow_id, QesStatus *status)
 
 	qes_prepare_status(&req, workflow_id);
 	call_json(&req, &resp, NULL);
-	reason = qes_parse_status(QES_BODY(&resp), resp.len, status);
+	reason = !qes_is_json_type(resp.content_type) ? NOT_JSON :
+		qes_parse_status(QES_BODY(&resp), resp.len, status);
 	if (reason == NULL && status->signature_id != NULL &&
 		pg_strcasecmp(status->signature_id, workflow_id) != 0)
 		reason = "the answer is about another signature";

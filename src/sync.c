@@ -95,7 +95,9 @@ result_row(const QesHttpRequest *req, const QesHttpResponse *resp,
 		return;
 	}
 
-	reason = qes_parse_status(QES_BODY(resp), resp->len, &st);
+	reason = !qes_is_json_type(resp->content_type) ?
+		"the Content-Type is not JSON" :
+		qes_parse_status(QES_BODY(resp), resp->len, &st);
 	if (reason == NULL && st.signature_id != NULL &&
 		pg_strcasecmp(st.signature_id, workflow_id) != 0)
 		reason = "the answer is about another signature";
