@@ -20,6 +20,8 @@ def reset(backend, request):
     """Forget everything: workflows, tokens, faults, the logs, the settings."""
     backend.sim.reset()
     backend.faults.clear()
+    if backend.switch is not None:
+        backend.switch.set_mode("normal")
     backend.requests.clear()
     return json_reply(200, OK)
 
@@ -150,6 +152,19 @@ def webhooks(backend, request):
     return json_reply(200, backend.sim.list_webhooks(signature_id))
 
 
+def set_listener(backend, request):
+    """{"mode": "normal" | "refuse" | "silent" | "backlog"} for DIR/switch_port."""
+    mode = request.json().get("mode")
+    if not isinstance(mode, str) or mode not in backend.switch.MODES:
+        raise Refusal(400, "invalid_value", "mode must be one of %s"
+                      % ", ".join(backend.switch.MODES), "mode")
+    try:
+        backend.switch.set_mode(mode)
+    except OSError as e:
+        raise Refusal(500, "listener_failed", "cannot change the listener: %s" % e)
+    return json_reply(200, OK)
+
+
 def health(backend, request):
     return json_reply(200, OK)
 
@@ -174,6 +189,7 @@ ROUTES = [
     Route("GET", "/_sim/requests", list_requests),
     Route("DELETE", "/_sim/requests", clear_requests),
     Route("GET", "/_sim/webhooks", webhooks),
+    Route("POST", "/_sim/listener", set_listener),
     Route("GET", "/_sim/health", health),
 ]
 

@@ -17,9 +17,18 @@
 #                close (the request is carried out; on a 204 there is no body,
 #                so only the close remains)
 #   malformed    send invalid JSON with the normal status (not on a 204)
+#   body_base64  replace the body with these bytes (any bytes, not only UTF-8)
+#   body_bytes   pad the body with spaces to this many bytes (JSON stays JSON)
+#   header_bytes add a header whose value is this many bytes long
+#   gzip         send the body gzip-compressed, with Content-Encoding: gzip
+#   chunked      send the body in small chunks (Transfer-Encoding: chunked)
+#   stall_ms     send the head and half of the body, wait, then the rest
+#   interim      send this 1xx informational answer before the real one
 #
 # A fault with only delay_ms serves the normal answer after the delay.
 
+import base64
+import binascii
 import json
 import threading
 
@@ -40,6 +49,13 @@ FIELDS = {
     "malformed": ((bool,), False),
     "retry_after": ((str, int), None),
     "times": ((int,), 1),
+    "body_base64": ((str,), None),
+    "body_bytes": ((int,), None),
+    "header_bytes": ((int,), None),
+    "gzip": ((bool,), False),
+    "chunked": ((bool,), False),
+    "stall_ms": ((int,), 0),
+    "interim": ((int,), None),
 }
 
 
@@ -73,6 +89,17 @@ class Fault:
             raise FaultError("times must be -1 (until cleared) or at least 1")
         if self.headers and not all(isinstance(v, (str, int)) for v in self.headers.values()):
             raise FaultError("header values must be strings")
+        if self.body_base64 is not None:
+            try:
+                self.raw_body = base64.b64decode(self.body_base64, validate=True)
+            except (binascii.Error, ValueError):
+                raise FaultError("body_base64 is not base64")
+        for key in ("body_bytes", "header_bytes", "stall_ms"):
+            value = getattr(self, key)
+            if value is not None and not 0 <= value <= 64 * 1024 * 1024:
+                raise FaultError("%s must be 0..67108864" % key)
+        if self.interim is not None and not 100 <= self.interim <= 199 or self.interim == 101:
+            raise FaultError("interim must be an informational status other than 101")
 
     def runs_request(self):
         """Whether the request is carried out before the answer is shaped."""
@@ -107,6 +134,12 @@ class Fault:
         if self.malformed and reply.status != 204:
             reply.body = MALFORMED_BODY
             reply.content_type = "application/json"
+        if self.body_base64 is not None:
+            reply.body = self.raw_body
+        if self.body_bytes is not None and len(reply.body) < self.body_bytes:
+            reply.body += b" " * (self.body_bytes - len(reply.body))
+        if self.header_bytes:
+            reply.headers["X-Sim-Padding"] = "p" * self.header_bytes
         for name, value in (self.headers or {}).items():
             reply.headers[name] = str(value)
         if self.retry_after is not None:

@@ -12,6 +12,9 @@
 #   DIR/expired_port    the same, behind an expired certificate
 #   DIR/wronghost_port  the same, behind a certificate for wrong.example
 #   DIR/plain_port      the same over plain HTTP, with --plain-http-port
+#   DIR/switch_port     the same, until a test changes its listener to refuse
+#                       connections, hold them silently or leave them waiting
+#                       in a full accept queue (POST /_sim/listener)
 # writes DIR/pid, prints "READY https://127.0.0.1:PORT" on stdout, and serves
 # until SIGTERM or SIGINT.  Log lines go to stderr.
 
@@ -91,6 +94,13 @@ def main(argv=None):
     for name, srv in servers:
         threading.Thread(target=srv.serve_forever, name=name, daemon=True).start()
         write_file(state_dir, name, "%d\n" % srv.server_address[1])
+    try:
+        backend.switch = server.SwitchPort(backend, server.tls_context(certs["server"],
+                                                                       certs["key"]))
+    except OSError as e:
+        print("fourthline-sim: cannot listen: %s" % e, file=sys.stderr)
+        return 1
+    write_file(state_dir, "switch_port", "%d\n" % backend.switch.port)
     write_file(state_dir, "pid", "%d\n" % os.getpid())
 
     stop = threading.Event()
@@ -111,6 +121,8 @@ def main(argv=None):
     for _, srv in servers:
         srv.shutdown()
         srv.server_close()
+    with backend.switch.lock:
+        backend.switch.leave()
     try:
         os.unlink(os.path.join(state_dir, "pid"))
     except OSError:

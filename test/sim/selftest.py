@@ -10,6 +10,7 @@
 # The whole run is bounded: a watchdog ends it (and the simulator) after
 # WATCHDOG_SECONDS.
 
+import gzip
 import hashlib
 import http.client
 import json
@@ -18,6 +19,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -79,7 +81,8 @@ def start_simulator():
     SIM["port"] = int(m.group(1))
     SIM["ca"] = os.path.join(state_dir, "ca.pem")
     SIM["ports"] = {name: int(read_text(os.path.join(state_dir, name)))
-                    for name in ("port", "expired_port", "wronghost_port", "plain_port")}
+                    for name in ("port", "expired_port", "wronghost_port", "plain_port",
+                                 "switch_port")}
 
 
 def stop_simulator():
@@ -909,10 +912,91 @@ class TestFaults(SimTestCase):
         self.c.ctl("GET", "config")             # control calls have no latency
         self.assertLess(time.monotonic() - started, 0.25)
 
+    def raw_exchange(self, request):
+        """Send REQUEST bytes on a fresh TLS connection; return all it gets."""
+        sock = tls_context().wrap_socket(
+            socket.create_connection(("127.0.0.1", SIM["port"]), timeout=10),
+            server_hostname="127.0.0.1")
+        with sock:
+            sock.sendall(request)
+            data = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return data
+                data += chunk
+
+    def test_interim_chunked_gzip(self):
+        wf = self.workflow()
+        self.fault(endpoint="E6", interim=103, chunked=True)
+        answer = self.raw_exchange(("GET %s%s/status HTTP/1.1\r\nHost: x\r\n"
+                                    "Authorization: Bearer %s\r\nConnection: close\r\n\r\n"
+                                    % (QES, wf, self.c.token)).encode())
+        self.assertTrue(answer.startswith(b"HTTP/1.1 103 "), answer[:40])
+        self.assertIn(b"\r\n\r\nHTTP/1.1 200 OK\r\n", answer)
+        self.assertIn(b"Transfer-Encoding: chunked", answer)
+        self.assertTrue(answer.endswith(b"\r\n0\r\n\r\n"))
+        self.fault(endpoint="E6", gzip=True)
+        status, resp, body = self.c.call("GET", QES + wf + "/status")
+        self.assertEqual(resp.getheader("Content-Encoding"), "gzip")
+        self.assertEqual(json.loads(gzip.decompress(body))["status"], "pending")
+
+    def test_sizes_raw_bytes_and_stall(self):
+        wf = self.workflow()
+        self.fault(endpoint="E6", body_bytes=5000, header_bytes=3000)
+        status, resp, body = self.c.call("GET", QES + wf + "/status")
+        self.assertEqual(len(body), 5000)
+        self.assertEqual(json.loads(body)["status"], "pending")
+        self.assertEqual(len(resp.getheader("X-Sim-Padding")), 3000)
+        self.fault(endpoint="E6", body_base64="/v8A")
+        self.assertEqual(self.c.call("GET", QES + wf + "/status")[2], b"\xfe\xff\x00")
+        self.fault(endpoint="E6", stall_ms=400)
+        started = time.monotonic()
+        self.assertEqual(json.loads(self.c.call("GET", QES + wf + "/status")[2])["status"],
+                         "pending")
+        self.assertGreaterEqual(time.monotonic() - started, 0.4)
+
+    def test_listener_modes(self):
+        port = SIM["ports"]["switch_port"]
+
+        def attempt():
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=0.5)
+            except ConnectionRefusedError:
+                return "refused"
+            except socket.timeout:
+                return "connect timed out"
+            try:
+                with tls_context().wrap_socket(sock, server_hostname="127.0.0.1") as tls:
+                    tls.sendall(b"GET /_sim/health HTTP/1.1\r\nHost: x\r\n"
+                                b"Connection: close\r\n\r\n")
+                    return tls.recv(100).split(b"\r\n")[0].decode()
+            except socket.timeout:
+                return "handshake timed out"
+
+        self.assertEqual(attempt(), "HTTP/1.1 200 OK")
+        kept = Client(port)
+        self.assertEqual(kept.call("GET", "/_sim/health")[0], 200)
+        for mode, outcome in (("refuse", "refused"), ("silent", "handshake timed out"),
+                              ("backlog", "connect timed out"), ("normal", "HTTP/1.1 200 OK"),
+                              ("silent", "handshake timed out")):
+            with self.subTest(mode=mode):
+                self.c.ctl("POST", "listener", {"mode": mode})
+                self.assertEqual(attempt(), outcome)
+        # a change cut the kept-alive connection of the normal listener
+        with self.assertRaises((ConnectionError, http.client.HTTPException, OSError)):
+            kept.call("GET", "/_sim/health")
+        kept.close()
+        self.assertEqual(self.c.json("POST", "/_sim/listener", {"mode": "off"})[0], 400)
+        self.c.ctl("POST", "reset")
+        self.assertEqual(attempt(), "HTTP/1.1 200 OK")
+
     def test_bad_fault_specs(self):
         for spec in ({"endpoint": "E9"}, {"endpoint": "E1", "times": 0},
                      {"endpoint": "E1", "status": "500"}, {"endpoint": "E1", "bogus": 1},
-                     {"endpoint": "E1", "drop": 1}):
+                     {"endpoint": "E1", "drop": 1}, {"endpoint": "E1", "body_base64": "!"},
+                     {"endpoint": "E1", "interim": 200}, {"endpoint": "E1", "interim": 101},
+                     {"endpoint": "E1", "body_bytes": -1}, {"endpoint": "E1", "gzip": 1}):
             with self.subTest(spec=spec):
                 self.assertEqual(self.c.json("POST", "/_sim/faults", spec)[0], 400)
 

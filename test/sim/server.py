@@ -11,7 +11,9 @@
 # the answer as the fault says, and send it (or drop the connection).
 # Requests under /_sim/ go to the control API, without faults or latency.
 
+import gzip
 import itertools
+import socket
 import socketserver
 import ssl
 import sys
@@ -39,6 +41,7 @@ class Backend:
         self.requests = requests
         self.quiet = quiet
         self.log_lock = threading.Lock()
+        self.switch = None              # the SwitchPort, once it listens
 
     def log(self, message, always=False):
         """One line to stderr.  Never give it a token, secret or number."""
@@ -139,7 +142,7 @@ class Handler(BaseHTTPRequestHandler):
                 return route.name, None
             reply = fault.shape(reply, Reply)
         backend.requests.answered(entry, reply.status, fault.spec if fault else None)
-        self.send_reply(reply, truncate=bool(fault and fault.truncate))
+        self.send_reply(reply, truncate=bool(fault and fault.truncate), fault=fault)
         return route.name, reply.status
 
     def carry_out(self, route, request):
@@ -201,28 +204,49 @@ class Handler(BaseHTTPRequestHandler):
             pass                                        # trailer fields
         return b"".join(chunks)
 
-    def send_reply(self, reply, truncate=False):
+    def send_reply(self, reply, truncate=False, fault=None):
         """
         Send REPLY with a Content-Length.  TRUNCATE sends only the first half
         of the body (announcing all of it, at least 64 bytes) and then closes.
+        A FAULT may also ask for an interim answer first, a gzip-encoded or
+        chunked body, or a stall in the middle of the body.
         """
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        has_body = reply.status >= 200 and reply.status not in (204, 304)
-        body = reply.body if has_body else b""
-        if has_body:
-            if reply.content_type:
-                self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(max(len(body), 64) if truncate
-                                                   else len(body)))
-        if truncate:
-            body = body[:len(body) // 2]
-            self.close_connection = True
-        elif self.close_connection:
-            self.send_header("Connection", "close")
         try:
+            if fault is not None and fault.interim is not None:
+                self.send_response_only(fault.interim)
+                self.end_headers()
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            has_body = reply.status >= 200 and reply.status not in (204, 304)
+            body = reply.body if has_body else b""
+            chunked = has_body and fault is not None and fault.chunked
+            if has_body:
+                if reply.content_type:
+                    self.send_header("Content-Type", reply.content_type)
+                if fault is not None and fault.gzip:
+                    body = gzip.compress(body)
+                    self.send_header("Content-Encoding", "gzip")
+                if chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                else:
+                    self.send_header("Content-Length", str(max(len(body), 64) if truncate
+                                                           else len(body)))
+            if truncate:
+                body = body[:len(body) // 2]
+                self.close_connection = True
+            elif self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
+            if chunked:
+                body = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 7]), body[i:i + 7])
+                                for i in range(0, len(body), 7)) + b"0\r\n\r\n"
+            if fault is not None and fault.stall_ms:
+                half = len(body) // 2
+                self.wfile.write(body[:half])
+                self.wfile.flush()
+                time.sleep(fault.stall_ms / 1000.0)
+                body = body[half:]
             self.wfile.write(body)
         except OSError:
             self.close_connection = True
@@ -239,12 +263,33 @@ class SimServer(ThreadingHTTPServer):
         self.backend = backend
         self.ssl_context = ssl_context
         self.label = label
+        self.open_sockets = set()
+        self.open_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), Handler)
+
+    def close_connections(self):
+        """Cut every connection this listener has open."""
+        with self.open_lock:
+            sockets = list(self.open_sockets)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def server_bind(self):
         # HTTPServer.server_bind would look our own name up (getfqdn); skip it.
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = self.server_address[:2]
+
+    def process_request_thread(self, request, client_address):
+        with self.open_lock:
+            self.open_sockets.add(request)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.open_lock:
+                self.open_sockets.discard(request)
 
     def finish_request(self, request, client_address):
         """Runs in the connection's thread: TLS handshake, then HTTP."""
@@ -257,12 +302,17 @@ class SimServer(ThreadingHTTPServer):
             except (OSError, ValueError) as e:
                 self.backend.log("%s: TLS handshake failed: %s" % (self.label, e))
                 return
+            # the TLS socket took the file descriptor over from REQUEST
+            with self.open_lock:
+                self.open_sockets.add(connection)
         try:
             self.RequestHandlerClass(connection, client_address, self)
         except OSError:
             pass                # the client went away; nothing to answer
         finally:
             if connection is not request:
+                with self.open_lock:
+                    self.open_sockets.discard(connection)
                 connection.close()
 
     def handle_error(self, request, client_address):
@@ -281,3 +331,102 @@ def tls_context(cert_file, key_file):
     ctx.set_alpn_protocols(["http/1.1"])
     return ctx
 
+
+
+class SwitchPort:
+    """
+    A port whose listener a test can change, to make the network fail in
+    ways a server that answers cannot: "normal" serves the API like the main
+    port; "refuse" listens no more (connection refused); "silent" accepts
+    connections and never says a word (a stalled TLS handshake); "backlog"
+    listens with a full accept queue, so a connection attempt is never
+    answered (a stalled TCP connect).  Every change cuts the connections of
+    the mode before it, so that a client's kept-alive connection cannot hide
+    the new behaviour.
+    """
+
+    MODES = ("normal", "refuse", "silent", "backlog")
+
+    def __init__(self, backend, ssl_context):
+        self.backend = backend
+        self.ssl_context = ssl_context
+        self.lock = threading.Lock()
+        self.held = []              # sockets of silent and backlog modes
+        self.raw = None             # their listening socket
+        self.server = None
+        self.mode = None
+        self.port = 0
+        self.start_normal()
+        self.port = self.server.server_address[1]
+
+    def start_normal(self):
+        self.server = SimServer(self.port, self.backend, self.ssl_context, "switch_port")
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         name="switch_port", daemon=True).start()
+        self.mode = "normal"
+
+    def leave(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server.close_connections()
+            self.server = None
+        for sock in self.held:
+            sock.close()
+        self.held = []
+        if self.raw is not None:
+            # shutdown wakes a thread blocked in accept(); close alone would
+            # leave the port listening until that accept() returned
+            try:
+                self.raw.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.raw.close()
+            self.raw = None
+
+    def listen_raw(self, backlog):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        sock.listen(backlog)
+        self.raw = sock
+
+    def hold_silently(self, listener):
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return              # the mode changed and closed the listener
+            with self.lock:
+                if self.raw is not listener:
+                    conn.close()
+                    return
+                self.held.append(conn)
+
+    def set_mode(self, mode):
+        if mode not in self.MODES:
+            raise ValueError("mode must be one of %s" % ", ".join(self.MODES))
+        with self.lock:
+            if mode == self.mode:
+                return
+            self.leave()
+            self.mode = mode
+            if mode == "normal":
+                self.start_normal()
+            elif mode == "silent":
+                self.listen_raw(16)
+                threading.Thread(target=self.hold_silently, args=(self.raw,),
+                                 daemon=True).start()
+            elif mode == "backlog":
+                # a backlog of 0 queues one connection; fill the queue with
+                # our own, and the kernel drops every SYN after them
+                self.listen_raw(0)
+                for _ in range(3):
+                    filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                    filler.setblocking(False)
+                    try:
+                        filler.connect(("127.0.0.1", self.port))
+                    except BlockingIOError:
+                        pass
+                    self.held.append(filler)
+        self.backend.log("switch_port: %s" % mode)
