@@ -488,7 +488,6 @@ failure_phase(Transfer *t, CURLcode rc)
 	curl_off_t	connected = 0;
 	curl_off_t	secured = 0;
 	curl_off_t	started = 0;
-	curl_off_t	first_byte = 0;
 	curl_off_t	sent = 0;
 	long		local_port = 0;
 
@@ -526,7 +525,6 @@ failure_phase(Transfer *t, CURLcode rc)
 	curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connected);
 	curl_easy_getinfo(t->easy, CURLINFO_APPCONNECT_TIME_T, &secured);
 	curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &started);
-	curl_easy_getinfo(t->easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte);
 	curl_easy_getinfo(t->easy, CURLINFO_SIZE_UPLOAD_T, &sent);
 	curl_easy_getinfo(t->easy, CURLINFO_LOCAL_PORT, &local_port);
 	if (started == 0)
@@ -536,7 +534,8 @@ failure_phase(Transfer *t, CURLcode rc)
 			return "TLS";
 		return "connect";
 	}
-	if (first_byte == 0 && (size_t) sent < t->request_size)
+	/* libcurl 7.88 starts the transfer timer as the upload starts */
+	if ((size_t) sent < t->request_size)
 		return "request";
 	return "response";
 }
