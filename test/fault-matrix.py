@@ -207,6 +207,12 @@ def faults():
         Fault("tls_stalled", "timeout", None,
               lambda ep, kind: ("QF408", "TLS", "qes.connect_timeout"),
               listener="silent"),
+        # TLS done, then nothing read: a request larger than the socket
+        # buffers (E3 sends 12 MB here) stalls while it is sent
+        Fault("request_stalled", "timeout", None,
+              lambda ep, kind: ("QF408", "request" if ep == "E3" else "response",
+                                "qes.request_timeout"),
+              listener="deaf"),
         Fault("connection_refused", "connection", None,
               lambda ep, kind: ("08001", "connect", "Couldn't connect"),
               listener="refuse"),
@@ -267,6 +273,8 @@ def fixture(ep, ref, pdf):
 
 def the_call(ep, ref, pdf):
     """SQL of the tracked call; on success it prints RESULT lines."""
+    if ep == "E3" and ref.startswith("E3-request_stalled-"):
+        pdf = pdf.replace("matrix.pdf", "matrix-big.pdf")
     return {
         "E1": "SELECT 'RESULT ' || status FROM qes_status(:'wf');",
         "E2": "SELECT 'RESULT ' || workflow_id FROM qes_create_workflow('%s-new');" % ref,
@@ -489,9 +497,11 @@ def main():
             sims.append(Sim.start(os.path.join(SIM_DIR, "matrix-sim-%d" % i)))
         for sim in sims:
             sim.ctl("reset")
-            subprocess.run([sys.executable, os.path.join(TOP, "test", "sim", "makepdf.py"),
-                            "--pages", "1", "--out", os.path.join(sim.dir, "matrix.pdf")],
-                           check=True)
+            for name, size in (("matrix.pdf", []), ("matrix-big.pdf", ["--size", "12000000"])):
+                subprocess.run([sys.executable,
+                                os.path.join(TOP, "test", "sim", "makepdf.py"),
+                                "--pages", "1", "--out", os.path.join(sim.dir, name)] + size,
+                               check=True)
         threads = [threading.Thread(target=worker,
                                     args=(sim, cases[i::len(sims)], results, args.verbose))
                    for i, sim in enumerate(sims)]

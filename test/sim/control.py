@@ -153,7 +153,7 @@ def webhooks(backend, request):
 
 
 def set_listener(backend, request):
-    """{"mode": "normal" | "refuse" | "silent" | "backlog"} for DIR/switch_port."""
+    """{"mode": "normal" | "refuse" | "silent" | "backlog" | "deaf"} for DIR/switch_port."""
     mode = request.json().get("mode")
     if not isinstance(mode, str) or mode not in backend.switch.MODES:
         raise Refusal(400, "invalid_value", "mode must be one of %s"

@@ -967,17 +967,23 @@ class TestFaults(SimTestCase):
             except socket.timeout:
                 return "connect timed out"
             try:
-                with tls_context().wrap_socket(sock, server_hostname="127.0.0.1") as tls:
-                    tls.sendall(b"GET /_sim/health HTTP/1.1\r\nHost: x\r\n"
-                                b"Connection: close\r\n\r\n")
-                    return tls.recv(100).split(b"\r\n")[0].decode()
+                tls = tls_context().wrap_socket(sock, server_hostname="127.0.0.1")
             except socket.timeout:
+                sock.close()
                 return "handshake timed out"
+            with tls:
+                tls.sendall(b"GET /_sim/health HTTP/1.1\r\nHost: x\r\n"
+                            b"Connection: close\r\n\r\n")
+                try:
+                    return tls.recv(100).split(b"\r\n")[0].decode()
+                except socket.timeout:
+                    return "answer timed out"
 
         self.assertEqual(attempt(), "HTTP/1.1 200 OK")
         kept = Client(port)
         self.assertEqual(kept.call("GET", "/_sim/health")[0], 200)
-        for mode, outcome in (("refuse", "refused"), ("silent", "handshake timed out"),
+        for mode, outcome in (("deaf", "answer timed out"),
+                              ("refuse", "refused"), ("silent", "handshake timed out"),
                               ("backlog", "connect timed out"), ("normal", "HTTP/1.1 200 OK"),
                               ("silent", "handshake timed out")):
             with self.subTest(mode=mode):

@@ -340,12 +340,13 @@ class SwitchPort:
     port; "refuse" listens no more (connection refused); "silent" accepts
     connections and never says a word (a stalled TLS handshake); "backlog"
     listens with a full accept queue, so a connection attempt is never
-    answered (a stalled TCP connect).  Every change cuts the connections of
+    answered (a stalled TCP connect); "deaf" completes the TLS handshake and
+    then reads nothing (a request that stalls while it is sent).  Every change cuts the connections of
     the mode before it, so that a client's kept-alive connection cannot hide
     the new behaviour.
     """
 
-    MODES = ("normal", "refuse", "silent", "backlog")
+    MODES = ("normal", "refuse", "silent", "backlog", "deaf")
 
     def __init__(self, backend, ssl_context):
         self.backend = backend
@@ -391,7 +392,7 @@ class SwitchPort:
         sock.listen(backlog)
         self.raw = sock
 
-    def hold_silently(self, listener):
+    def hold_silently(self, listener, handshake=False):
         while True:
             try:
                 conn, _ = listener.accept()
@@ -402,6 +403,19 @@ class SwitchPort:
                     conn.close()
                     return
                 self.held.append(conn)
+            if handshake:
+                threading.Thread(target=self.shake_hands, args=(conn,),
+                                 daemon=True).start()
+
+    def shake_hands(self, conn):
+        """Finish the TLS handshake on CONN, then read nothing."""
+        try:
+            conn.settimeout(HANDSHAKE_TIMEOUT)
+            tls = self.ssl_context.wrap_socket(conn, server_side=True)
+        except (OSError, ValueError):
+            return
+        with self.lock:
+            self.held.append(tls)
 
     def set_mode(self, mode):
         if mode not in self.MODES:
@@ -413,10 +427,10 @@ class SwitchPort:
             self.mode = mode
             if mode == "normal":
                 self.start_normal()
-            elif mode == "silent":
+            elif mode in ("silent", "deaf"):
                 self.listen_raw(16)
-                threading.Thread(target=self.hold_silently, args=(self.raw,),
-                                 daemon=True).start()
+                threading.Thread(target=self.hold_silently,
+                                 args=(self.raw, mode == "deaf"), daemon=True).start()
             elif mode == "backlog":
                 # a backlog of 0 queues one connection; fill the queue with
                 # our own, and the kernel drops every SYN after them
