@@ -59,6 +59,10 @@ SELECT status FROM qes_status(:'wf');
 \! "$QES_TOP"/test/simctl fault E2 status=500
 SELECT qes_create_workflow('fault-client-2');
 \echo SQLSTATE :SQLSTATE
+-- an error that echoes the client reference does not quote it
+\! "$QES_TOP"/test/simctl fault E2 status=400 'body={"errors": [{"code": "invalid_partnerClientId", "message": "partnerClientId ACME-7 is already in use"}]}'
+SELECT qes_create_workflow('ACME-7');
+\echo SQLSTATE :SQLSTATE
 -- a create whose connection drops after Fourthline made the workflow is an
 -- error, and is not sent again (a kept-alive connection is warm here)
 SELECT (qes_api_status(:'wf')).status;

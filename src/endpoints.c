@@ -161,6 +161,35 @@ sqlstate_of(long status)
 }
 
 /*
+ * An excerpt of what Fourthline sent, with the request's client reference
+ * (which an error message may echo) replaced, like a phone number, by a
+ * placeholder.
+ */
+static char *
+conceal(const QesHttpRequest *req, const char *data, size_t len)
+{
+	StringInfoData buf;
+	size_t		clen;
+	size_t		i = 0;
+
+	if (req->conceal == NULL || req->conceal[0] == '\0')
+		return qes_excerpt(data, len);
+	clen = strlen(req->conceal);
+	initStringInfo(&buf);
+	while (i < len)
+	{
+		if (len - i >= clen && memcmp(data + i, req->conceal, clen) == 0)
+		{
+			appendStringInfoString(&buf, "<client reference>");
+			i += clen;
+		}
+		else
+			appendStringInfoChar(&buf, data[i++]);
+	}
+	return qes_excerpt(buf.data, buf.len);
+}
+
+/*
  * Describe an answer that is not a success: the SQLSTATE, the primary
  * message and the detail.  Used both to raise an error and, by the sync,
  * to record a failure without raising.
@@ -173,6 +202,9 @@ qes_describe_answer(const QesHttpRequest *req, const QesHttpResponse *resp,
 	const QesEndpoint *ep = endpoint_of(req);
 	StringInfoData buf;
 	char	   *code = qes_parse_error_code(QES_BODY(resp), resp->len);
+
+	if (code != NULL)
+		code = conceal(req, code, strlen(code));
 
 	*sqlerrcode = sqlstate_of(resp->status);
 	if (resp->status >= 500)
@@ -198,7 +230,7 @@ qes_describe_answer(const QesHttpRequest *req, const QesHttpResponse *resp,
 		appendStringInfoString(&buf, " Body withheld.");
 	else if (resp->len > 0)
 		appendStringInfo(&buf, " Body: %s",
-						 qes_excerpt(QES_BODY(resp), resp->len));
+						 conceal(req, QES_BODY(resp), resp->len));
 	if (resp->request_id[0] != '\0')
 		appendStringInfo(&buf, " Request id: %s.",
 						 qes_excerpt(resp->request_id,
@@ -263,7 +295,7 @@ raise_invalid(const QesHttpRequest *req, const QesHttpResponse *resp,
 					   ep != NULL && !ep->secret_answer && resp->len > 0 ?
 					   " Body: " : "",
 					   ep != NULL && !ep->secret_answer && resp->len > 0 ?
-					   qes_excerpt(QES_BODY(resp), resp->len) : "")));
+					   conceal(req, QES_BODY(resp), resp->len) : "")));
 }
 
 static bool
@@ -377,6 +409,7 @@ qes_create_workflow(const char *partner_client_id, const char *workflow_name,
 
 	/* prepare first: it can raise, and json-c's memory is not palloc'd */
 	prepare(&req, E2_CREATE_WORKFLOW, NULL, NULL);
+	req.conceal = partner_client_id;
 	obj = json_object_new_object();
 	json_object_object_add(obj, "workflowName",
 						   json_object_new_string(workflow_name));

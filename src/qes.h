@@ -96,6 +96,7 @@ typedef struct QesHttpRequest
 	const QesHttpPart *parts;	/* multipart/form-data when nparts > 0 */
 	int			nparts;
 	size_t		max_body;		/* larger answers are refused */
+	const char *conceal;		/* a client reference never to quote */
 } QesHttpRequest;
 
 typedef struct QesHttpResponse

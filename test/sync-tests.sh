@@ -233,10 +233,15 @@ secrets() {
 	q -c "ALTER SYSTEM SET log_min_messages = debug1" -c "ALTER SYSTEM SET log_statement = 'all'" \
 		-c "SELECT pg_reload_conf()" >/dev/null
 	sleep 0.5
-	wf=$(q -At -c "SELECT workflow_id FROM qes_create_workflow('secret-client')")
+	# the client reference and the number stay out of the statement's text,
+	# as with a bind parameter; an error that echoes the reference masks it
+	printf 'ACME-CLIENT-4711' >"$QES_SIM_DIR/reference.txt"
+	chmod 644 "$QES_SIM_DIR/reference.txt"
+	"$sim" fault E2 status=400 'body={"errors":[{"code":"bad","message":"partnerClientId ACME-CLIENT-4711 refused"}]}'
+	q -c "SELECT qes_create_workflow(pg_read_file('$QES_SIM_DIR/reference.txt'))" >/dev/null 2>&1
+	wf=$(q -At -c "SELECT workflow_id FROM qes_create_workflow(pg_read_file('$QES_SIM_DIR/reference.txt'))")
 	q -c "SELECT * FROM qes_status('$wf')" >/dev/null
 	q -c "SELECT count(*) FROM qes_upload_documents('$wf', ARRAY['d'], ARRAY[pg_read_binary_file('$QES_SIM_DIR/sync.pdf')])" >/dev/null
-	# the number stays out of the statement's text, as with a bind parameter
 	printf '+31 6 9876 5432' >"$QES_SIM_DIR/number.txt"
 	chmod 644 "$QES_SIM_DIR/number.txt"
 	q -c "SELECT qes_upload_mobile_number('$wf', pg_read_file('$QES_SIM_DIR/number.txt'))" >/dev/null || rc=1
@@ -246,7 +251,7 @@ secrets() {
 	q -c "SELECT qes_api_upload_mobile_number('$wf', '+31612340000')" >/dev/null 2>&1
 	q -c "ALTER SYSTEM RESET log_min_messages" -c "ALTER SYSTEM RESET log_statement" \
 		-c "SELECT pg_reload_conf()" >/dev/null
-	pattern=${QES_SECRET_PATTERN:-'test-secret|Bearer [A-Za-z0-9]|98765432|9876 5432'}
+	pattern=${QES_SECRET_PATTERN:-'test-secret|Bearer [A-Za-z0-9]|98765432|9876 5432|ACME-CLIENT'}
 	if grep -rqaE "$pattern" "$logs"; then
 		echo "secrets: found in the server log:"
 		grep -rhaE "$pattern" "$logs" | head -5
