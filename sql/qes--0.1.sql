@@ -681,6 +681,14 @@ COMMENT ON FUNCTION @extschema@.qes_fetch_contract(uuid) IS
  * reads that workflow first.  With read_now false, the read is left to
  * qes_sync from the start.
  */
+CREATE FUNCTION @extschema@.qes_check_webhook(signature_id uuid, body jsonb)
+RETURNS void
+AS 'MODULE_PATHNAME', 'qes_check_webhook'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.qes_check_webhook(uuid, jsonb) IS
+	'Raise an error unless a webhook body is a Fourthline QES notification about that signature';
+
 CREATE FUNCTION @extschema@.qes_webhook(signature_id uuid, body jsonb,
 										read_now boolean DEFAULT true)
 RETURNS text
@@ -691,34 +699,13 @@ AS $$
 DECLARE
 	w @extschema@.qes_workflow;
 	hook bigint;
-	problem text;
 	r record;
 BEGIN
 	IF signature_id IS NULL OR body IS NULL THEN
 		RAISE EXCEPTION 'signature id and body must not be null'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	problem := CASE
-		WHEN jsonb_typeof(body) <> 'object' THEN 'the body is not a JSON object'
-		WHEN jsonb_typeof(body -> 'signatureId') IS DISTINCT FROM 'string'
-			THEN 'signatureId is missing'
-		WHEN lower(body ->> 'signatureId') <> signature_id::text
-			THEN 'signatureId differs from the signature id of the URL'
-		WHEN jsonb_typeof(body -> 'status') IS DISTINCT FROM 'string'
-			 OR length(body ->> 'status') NOT BETWEEN 1 AND 64
-			THEN 'status is missing or not a short string'
-		WHEN body ? 'statusCode' AND jsonb_typeof(body -> 'statusCode') <> 'null'
-			 AND (jsonb_typeof(body -> 'statusCode') <> 'number'
-				  OR (body ->> 'statusCode') !~ '^[0-9]{1,4}$'
-				  OR (body ->> 'statusCode')::integer > 6000)
-			THEN 'statusCode is not an integer from 0 to 6000'
-		WHEN body ? 'errors' AND jsonb_typeof(body -> 'errors') NOT IN ('array', 'null')
-			THEN 'errors is not an array'
-		END;
-	IF problem IS NOT NULL THEN
-		RAISE EXCEPTION 'webhook body is not a Fourthline QES notification'
-			USING ERRCODE = 'invalid_parameter_value', DETAIL = problem || '.';
-	END IF;
+	PERFORM @extschema@.qes_check_webhook(signature_id, body);
 
 	SELECT * INTO w FROM @extschema@.qes_workflow AS t
 	 WHERE t.workflow_id = qes_webhook.signature_id

@@ -242,7 +242,8 @@ normalize_numbers(json_object *v)
 }
 
 /*
- * E6 (and the webhook, which carries the same fields):
+ * E6 (and, through qes_parse_webhook, the webhook, which carries the
+ * same fields):
  * {"signatureId": "<guid>", "status": "...", "statusCode": 0..6000,
  *	"errors": [...]}.  A status we do not know is kept as it came; it must
  * only be short, printable ASCII.
@@ -311,6 +312,29 @@ qes_parse_status(const char *body, size_t len, QesStatus *status)
 		status->status = pstrdup(s);
 	json_object_put(obj);
 	return reason;
+}
+
+/*
+ * A webhook (W1) body: the fields of E6, with signatureId required and
+ * equal to the signature id of the URL it came to, and a statusCode, if
+ * any, from 0 to 6000.  SIGNATURE_ID is a canonical GUID.
+ */
+const char *
+qes_parse_webhook(const char *body, size_t len, const char *signature_id,
+				  QesStatus *status)
+{
+	const char *reason = qes_parse_status(body, len, status);
+
+	if (reason != NULL)
+		return reason;
+	if (status->signature_id == NULL)
+		return "signatureId is missing";
+	if (pg_strcasecmp(status->signature_id, signature_id) != 0)
+		return "signatureId differs from the signature id of the URL";
+	if (status->has_status_code &&
+		(status->status_code < 0 || status->status_code > 6000))
+		return "statusCode is not an integer from 0 to 6000";
+	return NULL;
 }
 
 /*

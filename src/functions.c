@@ -39,6 +39,7 @@ PG_FUNCTION_INFO_V1(qes_api_create_sdk_session);
 PG_FUNCTION_INFO_V1(qes_api_status);
 PG_FUNCTION_INFO_V1(qes_api_signed_document);
 PG_FUNCTION_INFO_V1(qes_api_contract);
+PG_FUNCTION_INFO_V1(qes_check_webhook);
 PG_FUNCTION_INFO_V1(qes_normalize_mobile_number);
 PG_FUNCTION_INFO_V1(qes_mask_mobile_number);
 PG_FUNCTION_INFO_V1(qes_verify_signed);
@@ -331,6 +332,36 @@ qes_api_contract(PG_FUNCTION_ARGS)
 	if (pdf == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_BYTEA_P(pdf);
+}
+
+/*
+ * qes_check_webhook(signature_id uuid, body jsonb): raise an error unless
+ * the body is a Fourthline QES notification about that signature.  The
+ * body comes from outside, like an answer of the API, and goes through the
+ * same parser as the status answer.
+ */
+Datum
+qes_check_webhook(PG_FUNCTION_ARGS)
+{
+	char	   *signature_id;
+	Jsonb	   *body;
+	char	   *text;
+	QesStatus	st;
+	const char *reason;
+
+	require_arg(fcinfo, 0, "signature id");
+	require_arg(fcinfo, 1, "webhook body");
+	signature_id = DatumGetCString(DirectFunctionCall1(uuid_out,
+													   PG_GETARG_DATUM(0)));
+	body = PG_GETARG_JSONB_P(1);
+	text = qes_to_utf8(JsonbToCString(NULL, &body->root, VARSIZE(body)));
+	reason = qes_parse_webhook(text, strlen(text), signature_id, &st);
+	if (reason != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("webhook body is not a Fourthline QES notification"),
+				 errdetail("%s.", reason)));
+	PG_RETURN_VOID();
 }
 
 /*

@@ -157,6 +157,9 @@ extern const char *qes_parse_validation_code(const char *body, size_t len,
 											 char **code);
 extern const char *qes_parse_status(const char *body, size_t len,
 									QesStatus *status);
+extern const char *qes_parse_webhook(const char *body, size_t len,
+									 const char *signature_id,
+									 QesStatus *status);
 extern char *qes_parse_error_code(const char *body, size_t len);
 extern const char *qes_parse_signed(const char *content_type, char *body,
 									size_t len, char **pdf, size_t *pdf_len);
