@@ -26,6 +26,7 @@
 set -u
 sim="$QES_TOP/test/simctl"
 out=${QES_MEMORY_OUT:-$(mktemp -d /tmp/qes-memory.XXXXXX)}
+mkdir -p "$out"
 scale=${QES_MEMORY_SCALE:-1}
 limit_kb=${QES_MEMORY_LIMIT_KB:-1024}
 rc=0
