@@ -34,7 +34,8 @@ rc=0
 # The paths: name, calls, kind of call (see memtest_call below), the
 # outcome each call must have (ok or a SQLSTATE), and the simctl fault that
 # makes it happen (none: the simulator's own answer, or no request at all).
-# Calls add up to 100,000.
+# A batch call reads ten statuses at once.  With the statement_timeout
+# path below, calls add up to 100,000.
 paths="
 status_ok        27700 status       ok     -
 tracked_ok       10000 tracked      ok     -
@@ -286,7 +287,14 @@ awk -F'|' -v limit="$limit_kb" '
 	$1 == "end" { end = $2; t1 = $3 }
 	$1 ~ / / {
 		split($1, w, " ")
-		if (w[1] == "warmup") { wcalls += $2; if ($3 != $2) bad++; if ($3 != $2) print "memory: warm-up " w[2] ": " $2 - $3 " calls ended otherwise, first: " $7; next }
+		if (w[1] == "warmup") {
+			wcalls += $2
+			if ($3 != $2) {
+				bad++
+				print "memory: warm-up " w[2] ": " $2 - $3 " calls ended otherwise, first: " $7
+			}
+			next
+		}
 		calls += $2
 		printf "memory: %-16s %6d calls, %6d as expected, %6.2f s, RssAnon %6d -> %6d kB (%+d)\n", w[2], $2, $3, $4, $5, $6, $6 - $5
 		if ($3 != $2) { bad++; print "memory:   " $2 - $3 " ended otherwise, first: " $7 }
