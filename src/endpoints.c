@@ -10,8 +10,8 @@
  * differently changes one table, not the program.
  *
  * A call that must not happen twice (a second workflow, a second SMS) goes
- * over a new connection: on a kept-alive connection that the server closed,
- * libcurl would silently send the request again.
+ * over a new connection, closed after it: on a kept-alive connection that
+ * the server closed, libcurl would silently send the request again.
  *
  * Any 2xx answer counts as success.  Any other answer becomes an error whose
  * SQLSTATE says what kind of failure it was and whose detail names the HTTP

@@ -403,7 +403,16 @@ start_transfer(Transfer *t)
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) qes_request_timeout);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (req->fresh_connection)
+	{
+		/*
+		 * A connection of its own, closed after the call.  Kept alive, each
+		 * such call would leave one more idle TLS connection (a socket and
+		 * some 30 kB of OpenSSL state) in the multi handle's cache, up to
+		 * CURLMOPT_MAXCONNECTS of them per backend.
+		 */
 		curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+	}
 	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, USER_AGENT);
 	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
