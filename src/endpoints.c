@@ -418,8 +418,7 @@ qes_create_workflow(const char *partner_client_id, const char *workflow_name,
 	call_json(&req, &resp, json_to_text(obj));
 
 	reason = !qes_is_json_type(resp.content_type) ? NOT_JSON :
-		qes_parse_workflow(QES_BODY(&resp), resp.len, workflow_id,
-								client_id);
+		qes_parse_workflow(QES_BODY(&resp), resp.len, workflow_id, client_id);
 	if (reason != NULL)
 		raise_invalid(&req, &resp, reason);
 }

@@ -543,7 +543,10 @@ failure_phase(Transfer *t, CURLcode rc)
 			return "TLS";
 		return "connect";
 	}
-	/* libcurl 7.88 starts the transfer timer as the upload starts */
+	/*
+	 * The bytes sent against the request's size (libcurl 7.88 starts its
+	 * first-byte timer when an upload starts, so that timer cannot tell).
+	 */
 	if ((size_t) sent < t->request_size)
 		return "request";
 	return "response";
