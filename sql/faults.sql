@@ -59,9 +59,12 @@ SELECT status FROM qes_status(:'wf');
 \! "$QES_TOP"/test/simctl fault E2 status=500
 SELECT qes_create_workflow('fault-client-2');
 \echo SQLSTATE :SQLSTATE
--- an error that echoes the client reference does not quote it
+-- an error that echoes the client reference does not quote it, escaped or not
 \! "$QES_TOP"/test/simctl fault E2 status=400 'body={"errors": [{"code": "invalid_partnerClientId", "message": "partnerClientId ACME-7 is already in use"}]}'
 SELECT qes_create_workflow('ACME-7');
+\echo SQLSTATE :SQLSTATE
+\! "$QES_TOP"/test/simctl fault E2 status=400 'body={"errors": [{"code": "x", "message": "M\u00fcller \"7\" \ud83d\ude00/1 is unknown"}]}'
+SELECT qes_create_workflow(E'M\u00fcller "7" \U0001F600/1');
 \echo SQLSTATE :SQLSTATE
 -- a create whose connection drops after Fourthline made the workflow is an
 -- error, and is not sent again (a kept-alive connection is warm here)
@@ -78,6 +81,13 @@ SELECT status FROM qes_status(:'wf');
 \! "$QES_TOP"/test/simctl fault E6 status=200 'body={"status": "pending\u0000signed"}'
 SELECT status FROM qes_status(:'wf');
 \echo SQLSTATE :SQLSTATE
+\! "$QES_TOP"/test/simctl fault E6 status=200 'body={"status": "pending", "errors": [{"c\u0000de": 1}]}'
+SELECT status FROM qes_status(:'wf');
+\echo SQLSTATE :SQLSTATE
+-- (the text \u0000 is no NUL: an untracked read shows it)
+\! "$QES_TOP"/test/simctl fault E6 status=200 'body={"status": "pending", "errors": ["\\u0000"]}'
+SELECT errors FROM qes_api_status(:'wf');
+\echo SQLSTATE :SQLSTATE
 -- a signed document or contract that is not a PDF, or an empty contract
 \! "$QES_TOP"/test/simctl fault E7 status=200 content_type=text/html 'body=%PDF-<html>'
 SELECT qes_api_signed_document(:'wf', 'doc');
@@ -92,3 +102,23 @@ SELECT (SELECT count(*) FROM qes_status_history) = history AS same_history,
   FROM before;
 -- and the next call works
 SELECT status FROM qes_status(:'wf');
+
+-- in a LATIN1 database the errors' text arrives in LATIN1; a character
+-- LATIN1 cannot hold makes the answer unusable rather than garbled
+\set db :DBNAME
+CREATE DATABASE qes_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'
+    TEMPLATE template0;
+\c qes_latin1
+\set SHOW_CONTEXT never
+CREATE EXTENSION qes;
+\! "$QES_TOP"/test/simctl fault E6 status=200 'body={"status": "error", "errors": ["caf\u00e9"]}'
+SELECT errors->>0 = E'caf\u00e9' AS intact FROM qes_api_status(:'wf');
+\! "$QES_TOP"/test/simctl fault E6 status=200 'body={"status": "error", "errors": ["5 \u20ac"]}'
+\set ON_ERROR_STOP 0
+SELECT errors FROM qes_api_status(:'wf');
+\echo SQLSTATE :SQLSTATE
+\! "$QES_TOP"/test/simctl fault E6 status=200 'body={"status": "error", "errors": ["5 \u20ac"]}'
+SELECT status, error_sqlstate, error_detail FROM qes_api_status_many(ARRAY[:'wf'::uuid], 1);
+\set ON_ERROR_STOP 1
+\c :db
+DROP DATABASE qes_latin1;

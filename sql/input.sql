@@ -128,6 +128,9 @@ SELECT qes_webhook(:'wf', jsonb_build_object('signatureId', :'wf', 'status', 'si
 SELECT qes_webhook(:'wf', NULL);
 \echo SQLSTATE :SQLSTATE
 \set ON_ERROR_STOP 1
+-- the text \u0000 in a webhook's errors is text, not a NUL
+SELECT qes_check_webhook(:'wf', jsonb_build_object('signatureId', upper(:'wf'),
+                         'status', 'signed', 'errors', jsonb_build_array('\u0000')));
 
 -- nothing was sent and nothing was written
 \! "$QES_TOP"/test/simctl requests --count

@@ -69,6 +69,26 @@ parse_object(const char *body, size_t len)
 }
 
 /*
+ * Whether JSON text holds the escape \u0000, a NUL, which neither a C
+ * string nor PostgreSQL's jsonb can hold.  An escaped backslash followed by
+ * "u0000" is text, not a NUL.
+ */
+static bool
+has_nul_escape(const char *text, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++)
+	{
+		if (text[i] != '\\')
+			continue;
+		if (text[i + 1] == 'u' && len - i >= 6 &&
+			memcmp(text + i + 2, "0000", 4) == 0)
+			return true;
+		i++;					/* the escaped character */
+	}
+	return false;
+}
+
+/*
  * A member that must be a string, or NULL.  A string with a NUL inside
  * (JSON's \u0000) counts as no string: as a C string it would end early.
  */
@@ -295,7 +315,7 @@ qes_parse_status(const char *body, size_t len, QesStatus *status)
 				json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 
 			/* PostgreSQL's jsonb cannot hold a NUL character */
-			if (strstr(text, "\\u0000") != NULL)
+			if (has_nul_escape(text, strlen(text)))
 				reason = "errors holds a NUL character";
 			else
 				status->errors = pstrdup(text);
@@ -308,10 +328,35 @@ qes_parse_status(const char *body, size_t len, QesStatus *status)
 		else
 			status->signature_id = pstrdup(get_string(obj, "signatureId"));
 	}
+	/* json-c cuts a member's name at a NUL: refuse one anywhere */
+	if (reason == NULL && has_nul_escape(body, len))
+		reason = "the answer holds a NUL character";
 	if (reason == NULL)
 		status->status = pstrdup(s);
 	json_object_put(obj);
 	return reason;
+}
+
+/*
+ * The body of a success that needs no content (E3, E4: 204): nothing, white
+ * space, or a JSON object; anything else (a proxy's page, even one labelled
+ * JSON) is not Fourthline's word that the request was carried out.
+ */
+const char *
+qes_parse_no_content(const char *body, size_t len)
+{
+	json_object *obj;
+	size_t		start = 0;
+
+	while (start < len && isspace((unsigned char) body[start]))
+		start++;
+	if (start == len)
+		return NULL;
+	obj = parse_object(body, len);
+	if (obj == NULL)
+		return "the body is neither empty nor a JSON object";
+	json_object_put(obj);
+	return NULL;
 }
 
 /*

@@ -29,6 +29,7 @@
 #include <json-c/json.h>
 
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 
 #include "qes.h"
 
@@ -160,20 +161,129 @@ sqlstate_of(long status)
 	return ERRCODE_QES_INVALID_ANSWER;
 }
 
+/* The value of a hex digit, or -1 */
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* What JSON's two-character escape \c stands for, or NUL */
+static char
+simple_escape(char c)
+{
+	switch (c)
+	{
+		case '"':
+		case '\\':
+		case '/':
+			return c;
+		case 'b':
+			return '\b';
+		case 'f':
+			return '\f';
+		case 'n':
+			return '\n';
+		case 'r':
+			return '\r';
+		case 't':
+			return '\t';
+	}
+	return '\0';
+}
+
+/* The code unit of the \uXXXX escape at p (6 bytes available), or -1 */
+static long
+unicode_escape(const char *p)
+{
+	long		v = 0;
+
+	if (p[0] != '\\' || p[1] != 'u')
+		return -1;
+	for (int k = 2; k < 6; k++)
+	{
+		if (hex_value(p[k]) < 0)
+			return -1;
+		v = v * 16 + hex_value(p[k]);
+	}
+	return v;
+}
+
+/*
+ * DATA with JSON's escapes undone (\" \\ \/ \uXXXX and the like), so
+ * that an echoed value is found however the answer escaped it.  A NUL and
+ * a malformed escape stay as they were.
+ */
+static void
+json_unescape(const char *data, size_t len, StringInfo out)
+{
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		long		cp = len - i >= 6 ? unicode_escape(data + i) : -1;
+
+		if (cp >= 0xd800 && cp <= 0xdbff && len - i >= 12)
+		{
+			long		low = unicode_escape(data + i + 6);
+
+			if (low >= 0xdc00 && low <= 0xdfff)
+			{
+				unsigned char utf8[4];
+
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+				unicode_to_utf8((pg_wchar) cp, utf8);
+				appendBinaryStringInfo(out, (char *) utf8, 4);
+				i += 12;
+				continue;
+			}
+		}
+		if (cp > 0 && (cp < 0xd800 || cp > 0xdfff))
+		{
+			unsigned char utf8[4];
+
+			unicode_to_utf8((pg_wchar) cp, utf8);
+			appendBinaryStringInfo(out, (char *) utf8, pg_utf_mblen(utf8));
+			i += 6;
+		}
+		else if (data[i] == '\\' && i + 1 < len &&
+				 simple_escape(data[i + 1]) != '\0')
+		{
+			appendStringInfoChar(out, simple_escape(data[i + 1]));
+			i += 2;
+		}
+		else
+			appendStringInfoChar(out, data[i++]);
+	}
+}
+
 /*
  * An excerpt of what Fourthline sent, with the request's client reference
- * (which an error message may echo) replaced, like a phone number, by a
- * placeholder.
+ * (which an error message may echo, escaped or not) replaced, like a phone
+ * number, by a placeholder.
  */
 static char *
-conceal(const QesHttpRequest *req, const char *data, size_t len)
+conceal(const QesHttpRequest *req, const char *raw, size_t rawlen)
 {
+	StringInfoData plain;
 	StringInfoData buf;
+	const char *data;
+	size_t		len;
 	size_t		clen;
 	size_t		i = 0;
 
 	if (req->conceal == NULL || req->conceal[0] == '\0')
-		return qes_excerpt(data, len);
+		return qes_excerpt(raw, rawlen);
+	initStringInfo(&plain);
+	json_unescape(raw, rawlen, &plain);
+	data = plain.data;
+	len = plain.len;
 	clen = strlen(req->conceal);
 	initStringInfo(&buf);
 	while (i < len)
@@ -306,14 +416,20 @@ is_success(const QesHttpResponse *resp)
 
 /*
  * A success that should come without content (204): any 2xx will do, but
- * one with a body that is not JSON is a proxy's page, not Fourthline's
- * word that the request was carried out.
+ * one whose body is not empty or a JSON object is a proxy's page, not
+ * Fourthline's word that the request was carried out.
  */
 static void
 check_no_content(const QesHttpRequest *req, const QesHttpResponse *resp)
 {
-	if (resp->len > 0 && !qes_is_json_type(resp->content_type))
-		raise_invalid(req, resp, NOT_JSON);
+	const char *reason;
+
+	if (resp->len == 0)
+		return;
+	reason = !qes_is_json_type(resp->content_type) ? NOT_JSON :
+		qes_parse_no_content(QES_BODY(resp), resp->len);
+	if (reason != NULL)
+		raise_invalid(req, resp, reason);
 }
 
 /* Serialize a json-c object into a palloc'd string and release it */

@@ -18,9 +18,12 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "common/string.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -70,6 +73,35 @@ text_arg(FunctionCallInfo fcinfo, int n, const char *name)
 {
 	require_arg(fcinfo, n, name);
 	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/*
+ * JSON text in UTF-8, as Fourthline sends it, in the database's encoding
+ * for jsonb_in (which takes its input as server-encoded text); NULL when a
+ * character has no equivalent in that encoding.
+ */
+char *
+qes_from_utf8(const char *value)
+{
+	int			encoding = GetDatabaseEncoding();
+	size_t		len = strlen(value);
+	char	   *out;
+	Oid			proc;
+
+	if (encoding == PG_UTF8 || encoding == PG_SQL_ASCII ||
+		pg_is_ascii(value))
+		return (char *) value;
+	proc = FindDefaultConversionProc(PG_UTF8, encoding);
+	if (!OidIsValid(proc) || len > MaxAllocSize / MAX_CONVERSION_GROWTH - 1)
+		return NULL;
+	out = palloc(len * MAX_CONVERSION_GROWTH + 1);
+	if ((size_t) pg_do_encoding_conversion_buf(proc, PG_UTF8, encoding,
+											   (unsigned char *) value, len,
+											   (unsigned char *) out,
+											   len * MAX_CONVERSION_GROWTH + 1,
+											   true) != len)
+		return NULL;
+	return out;
 }
 
 /* A heap tuple from the given values, for a function returning a record */
@@ -301,7 +333,16 @@ qes_api_status(PG_FUNCTION_ARGS)
 	values[1] = Int32GetDatum(st.status_code);
 	nulls[1] = !st.has_status_code;
 	if (st.errors != NULL)
-		values[2] = DirectFunctionCall1(jsonb_in, CStringGetDatum(st.errors));
+	{
+		char	   *errors = qes_from_utf8(st.errors);
+
+		if (errors == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_QES_INVALID_ANSWER),
+					 errmsg("invalid answer from Fourthline to get the signature status"),
+					 errdetail("%s.", QES_ERRORS_NOT_STORABLE)));
+		values[2] = DirectFunctionCall1(jsonb_in, CStringGetDatum(errors));
+	}
 	else
 		nulls[2] = true;
 	PG_RETURN_DATUM(make_record(fcinfo, values, nulls));

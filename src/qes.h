@@ -157,6 +157,7 @@ extern const char *qes_parse_validation_code(const char *body, size_t len,
 											 char **code);
 extern const char *qes_parse_status(const char *body, size_t len,
 									QesStatus *status);
+extern const char *qes_parse_no_content(const char *body, size_t len);
 extern const char *qes_parse_webhook(const char *body, size_t len,
 									 const char *signature_id,
 									 QesStatus *status);
@@ -197,6 +198,11 @@ extern void qes_describe_answer(const QesHttpRequest *req,
 								int *sqlerrcode, char **message,
 								char **detail, char **hint);
 extern int	qes_retry_after(const QesHttpResponse *resp);
+
+/* functions.c */
+#define QES_ERRORS_NOT_STORABLE \
+	"errors holds characters that the database's encoding cannot hold"
+extern char *qes_from_utf8(const char *value);
 
 /* verify.c */
 typedef struct QesVerdict

@@ -101,6 +101,9 @@ result_row(const QesHttpRequest *req, const QesHttpResponse *resp,
 	if (reason == NULL && st.signature_id != NULL &&
 		pg_strcasecmp(st.signature_id, workflow_id) != 0)
 		reason = "the answer is about another signature";
+	if (reason == NULL && st.errors != NULL &&
+		(st.errors = qes_from_utf8(st.errors)) == NULL)
+		reason = QES_ERRORS_NOT_STORABLE;
 	if (reason != NULL)
 	{
 		failure_row(values, nulls, ERRCODE_QES_INVALID_ANSWER,

@@ -163,6 +163,11 @@ def faults():
               lambda ep: ["status=200", "content_type=text/html",
                           "body=<html><body>Welcome to the proxy</body></html>", "times=-1"],
               lambda ep, kind: INVALID),
+        # the same page labelled JSON
+        Fault("html_labelled_json", "body",
+              lambda ep: ["status=200", "content_type=application/json",
+                          "body=<html><body>Welcome to the proxy</body></html>", "times=-1"],
+              lambda ep, kind: INVALID),
         # no body where one is due (for E3 and E4 that is the normal answer)
         Fault("empty_200", "body", lambda ep: ["status=200", "body=", "times=-1"],
               lambda ep, kind: INVALID, kinds=("json", "pdf")),
