@@ -88,6 +88,9 @@ SELECT status FROM qes_status(:'wf');
 \! "$QES_TOP"/test/simctl fault E6 status=200 'body={"status": "pending", "errors": ["\\u0000"]}'
 SELECT errors FROM qes_api_status(:'wf');
 \echo SQLSTATE :SQLSTATE
+-- numbers in errors are kept as they came when jsonb can take them so
+\! "$QES_TOP"/test/simctl fault E6 status=200 'body={"status": "pending", "errors": [0.1, 2.5e-3, -0, 1.0, 00.5]}'
+SELECT errors FROM qes_api_status(:'wf');
 -- a signed document or contract that is not a PDF, or an empty contract
 \! "$QES_TOP"/test/simctl fault E7 status=200 content_type=text/html 'body=%PDF-<html>'
 SELECT qes_api_signed_document(:'wf', 'doc');

@@ -227,9 +227,53 @@ qes_parse_validation_code(const char *body, size_t len, char **code)
 }
 
 /*
+ * Whether a number's text is plain JSON that PostgreSQL's numeric takes as
+ * it is: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? with an exponent of
+ * at most 1000 either way and at most 64 characters in all.
+ */
+static bool
+plain_number(const char *s)
+{
+	const char *p = s;
+	int			exponent = 0;
+
+	if (strlen(s) > 64)
+		return false;
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		p += strspn(p, "0123456789");
+	else
+		return false;
+	if (*p == '.')
+	{
+		if (!isdigit((unsigned char) p[1]))
+			return false;
+		p++;
+		p += strspn(p, "0123456789");
+	}
+	if (*p == 'e' || *p == 'E')
+	{
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!isdigit((unsigned char) *p))
+			return false;
+		while (isdigit((unsigned char) *p) && exponent <= 1000)
+			exponent = exponent * 10 + (*p++ - '0');
+		if (exponent > 1000)
+			return false;
+	}
+	return *p == '\0';
+}
+
+/*
  * Make the numbers of a JSON value fit for PostgreSQL's jsonb: json-c keeps
- * a number's text as it came (NaN, 1., 00.5), so every double is printed
- * afresh in json-c's own format; a double that is not finite is refused.
+ * a double's text as it came, which is kept when it is plain JSON; other
+ * forms (NaN, 1., 00.5, 1e131072) are printed afresh in json-c's own
+ * format, and a double that is not finite is refused.
  */
 static bool
 normalize_numbers(json_object *v)
@@ -239,7 +283,9 @@ normalize_numbers(json_object *v)
 		case json_type_double:
 			if (!isfinite(json_object_get_double(v)))
 				return false;
-			json_object_set_serializer(v, NULL, NULL, NULL);
+			if (!plain_number(json_object_to_json_string_ext(v,
+															 JSON_C_TO_STRING_PLAIN)))
+				json_object_set_serializer(v, NULL, NULL, NULL);
 			return true;
 		case json_type_array:
 			for (size_t i = 0; i < json_object_array_length(v); i++)
