@@ -29,7 +29,10 @@ SELECT status FROM qes_status(:'wf');
 \! "$QES_TOP"/test/simctl fault E6 status=502 content_type=text/html 'body=<html><body><h1>502 Bad Gateway</h1>	call +31612345678</body></html>'
 SELECT status FROM qes_status(:'wf');
 \echo SQLSTATE :SQLSTATE
--- broken answers
+-- broken answers; a list of types is not a JSON type
+\! "$QES_TOP"/test/simctl fault E6 status=200 'content_type=application/json, text/html' 'body={"status": "pending"}'
+SELECT status FROM qes_status(:'wf');
+\echo SQLSTATE :SQLSTATE
 \! "$QES_TOP"/test/simctl fault E6 malformed=true
 SELECT status FROM qes_status(:'wf');
 \echo SQLSTATE :SQLSTATE

@@ -633,10 +633,16 @@ bool
 qes_is_json_type(const char *content_type)
 {
 	size_t		len;
+	const char *rest;
 
 	while (*content_type == ' ' || *content_type == '\t')
 		content_type++;
-	len = strcspn(content_type, "; \t");
+	len = strcspn(content_type, "; \t,");
+	/* one media type, then nothing or its parameters: not a list */
+	rest = content_type + len;
+	rest += strspn(rest, " \t");
+	if (*rest != '\0' && *rest != ';')
+		return false;
 	if (len == 0)
 		return true;
 	if (len == 16 && pg_strncasecmp(content_type, "application/json", 16) == 0)

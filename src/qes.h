@@ -107,7 +107,7 @@ typedef struct QesHttpResponse
 	bool		over_cap;		/* body was larger than max_body */
 	size_t		header_bytes;	/* bytes of headers received */
 	long		status;			/* HTTP status */
-	char		content_type[128];
+	char		content_type[256];
 	char		retry_after[64];
 	char		request_id[80];
 	char	   *buffer;			/* VARHDRSZ bytes, then the body */
