@@ -104,7 +104,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					 "qes_parse_signed cut a bare PDF answer");
 		}
 		else
-			QF_CHECK(reason[0] != '\0', "qes_parse_signed gave an empty reason");
+			QF_CHECK(reason[0] != '\0',
+					 "qes_parse_signed gave an empty reason");
 	}
 	qes_shim_reset();
 	return 0;

@@ -46,7 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (reason == NULL)
 			qf_check_status(&st, "qes_parse_status");
 		else
-			QF_CHECK(reason[0] != '\0', "qes_parse_status gave an empty reason");
+			QF_CHECK(reason[0] != '\0',
+					 "qes_parse_status gave an empty reason");
 	}
 	qes_shim_reset();
 	return 0;

@@ -46,10 +46,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					 "qes_parse_webhook accepted another signature's notification");
 			QF_CHECK(!st.has_status_code ||
 					 (st.status_code >= 0 && st.status_code <= 6000),
-					 "qes_parse_webhook accepted statusCode %d", st.status_code);
+					 "qes_parse_webhook accepted statusCode %d",
+					 st.status_code);
 		}
 		else
-			QF_CHECK(reason[0] != '\0', "qes_parse_webhook gave an empty reason");
+			QF_CHECK(reason[0] != '\0',
+					 "qes_parse_webhook gave an empty reason");
 	}
 	qes_shim_reset();
 	return 0;

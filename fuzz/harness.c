@@ -278,7 +278,8 @@ json_number(JsonCursor *c)
 	size_t		nint = 0;
 	size_t		nfrac = 0;
 	long		exponent = 0;
-	long		first = LONG_MIN;	/* decimal place of the first digit not 0 */
+	/* decimal place of the first digit that is not 0 */
+	long		first = LONG_MIN;
 
 	if (*c->p == '-')
 		c->p++;

@@ -283,8 +283,8 @@ normalize_numbers(json_object *v)
 		case json_type_double:
 			if (!isfinite(json_object_get_double(v)))
 				return false;
-			if (!plain_number(json_object_to_json_string_ext(v,
-															 JSON_C_TO_STRING_PLAIN)))
+			/* with its own serializer, json-c prints the text that came */
+			if (!plain_number(json_object_to_json_string(v)))
 				json_object_set_serializer(v, NULL, NULL, NULL);
 			return true;
 		case json_type_array:

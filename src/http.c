@@ -729,7 +729,8 @@ qes_http_describe_failure(const QesHttpRequest *req,
 		*detail = psprintf("Operation: %s. Phase: %s. %s.",
 						   req->operation, phase, resp->error);
 		*hint = strcmp(phase, "TLS") == 0 ?
-			pstrdup("The server's certificate must verify against qes.ca_file (or the system's CA bundle) and name the host of qes.base_url.") :
+			pstrdup("The server's certificate must verify against qes.ca_file "
+					"(or the system's CA bundle) and name the host of qes.base_url.") :
 			pstrdup("Check qes.base_url.");
 	}
 	else

@@ -22,8 +22,9 @@
 #define EXCERPT_MAX 160
 
 #define IS_ASCII_DIGIT(c)	((c) >= '0' && (c) <= '9')
-#define IS_ASCII_ALNUM(c)	(IS_ASCII_DIGIT(c) || ((c) >= 'a' && (c) <= 'z') || \
-							 ((c) >= 'A' && (c) <= 'Z'))
+#define IS_ASCII_ALNUM(c) \
+	(IS_ASCII_DIGIT(c) || ((c) >= 'a' && (c) <= 'z') || \
+	 ((c) >= 'A' && (c) <= 'Z'))
 
 /*
  * A document id is ours to choose and goes into a URL path and a form field

@@ -219,8 +219,8 @@ typedef struct QesVerdict
 	TimestampTz valid_until;
 	bool		has_signing_time;
 	TimestampTz signing_time;
-	int			chain_trusted;	/* 1, 0, or -1 when there is no trust file */
-	const char *reason;			/* why the verdict fails; NULL when it holds */
+	int			chain_trusted;	/* 1, 0, or -1 without a trust file */
+	const char *reason;			/* why the verdict fails, or NULL */
 } QesVerdict;
 
 extern void qes_verify_pdf(const char *orig, size_t olen, const char *pdf,
