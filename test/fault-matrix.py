@@ -113,12 +113,11 @@ class Fault:
         self.kinds = kinds              # the kinds of endpoint it applies to
 
 
-def status_fault(code, sqlstate, extra=(), text=None, klass=None):
-    def expect(ep, kind):
-        return (sqlstate, None, text)
-    return Fault("status_%d%s" % (code, "_" + extra[0].split("=")[0] if extra else ""),
-                 klass or "status %dxx" % (code // 100),
-                 lambda ep: ["status=%d" % code, "times=-1"] + list(extra), expect)
+def status_fault(code, sqlstate):
+    """Every answer of the endpoint is CODE with a standard error body."""
+    return Fault("status_%d" % code, "status %dxx" % (code // 100),
+                 lambda ep: ["status=%d" % code, "times=-1"],
+                 lambda ep, kind: (sqlstate, None, None))
 
 
 def by_kind(json_result, empty_result, pdf_result):
